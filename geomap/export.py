@@ -1,0 +1,132 @@
+"""RFC 7946 output, shared by ``geomap parse``, ``geomap export`` and ``/places.geojson``.
+
+One Feature per place, its mentions as a property; foreign members ``articles``
+and ``unresolved`` at the top (allowed by RFC 7946 section 6.1).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from shapely.geometry import mapping, shape
+from shapely.geometry.polygon import orient
+
+from geomap.models import Article, ParseResult, Resolution
+
+
+def rfc7946_geometry(geometry: dict[str, Any]) -> dict[str, Any]:
+    """Closed rings, exterior counter-clockwise, holes clockwise (RFC 7946 section 3.1.6)."""
+    kind = geometry.get("type")
+    if kind not in ("Polygon", "MultiPolygon"):
+        return geometry
+    geom = shape(geometry)
+    if kind == "Polygon":
+        fixed = orient(geom, sign=1.0)
+    else:
+        from shapely.geometry import MultiPolygon
+
+        fixed = MultiPolygon([orient(p, sign=1.0) for p in geom.geoms])
+    out = mapping(fixed)
+    return json.loads(json.dumps(out))  # tuples -> lists
+
+
+def mention_record(resolution: Resolution) -> dict[str, Any]:
+    m = resolution.mention
+    return {
+        "article": m.article_id,
+        "text": m.text,
+        "start": m.start,
+        "end": m.end,
+        "excerpt": m.sentence,
+        "confidence": round(resolution.confidence, 3),
+        "why": resolution.why,
+    }
+
+
+def features_from_resolutions(resolutions: Iterable[Resolution]) -> list[dict[str, Any]]:
+    features: dict[str, dict[str, Any]] = {}
+    for res in resolutions:
+        place = res.place
+        if place is None:
+            continue
+        feature = features.get(place.id)
+        if feature is None:
+            props: dict[str, Any] = {
+                "id": place.id,
+                "name": place.name,
+                "kind": place.kind,
+                "status": place.status,
+                "aliases": list(place.aliases),
+                "country": place.country,
+                "source": place.source,
+                "confidence": 0.0,
+                "mentions": [],
+            }
+            props.update({k: v for k, v in place.extra.items() if k not in props})
+            feature = {
+                "type": "Feature",
+                "id": place.id,
+                "geometry": rfc7946_geometry(place.geometry),
+                "properties": props,
+            }
+            features[place.id] = feature
+        props = feature["properties"]
+        props["mentions"].append(mention_record(res))
+        props["confidence"] = round(max(props["confidence"], res.confidence), 3)
+    return list(features.values())
+
+
+def unresolved_records(resolutions: Iterable[Resolution]) -> list[dict[str, Any]]:
+    return [
+        {
+            "article": r.mention.article_id,
+            "text": r.mention.text,
+            "start": r.mention.start,
+            "end": r.mention.end,
+            "excerpt": r.mention.sentence,
+            "reason": r.why,
+        }
+        for r in resolutions
+        if r.place is None
+    ]
+
+
+def feature_collection(
+    articles: Iterable[Article], resolutions: Iterable[Resolution]
+) -> dict[str, Any]:
+    resolutions = list(resolutions)
+    return {
+        "type": "FeatureCollection",
+        "articles": [a.meta() for a in articles],
+        "features": features_from_resolutions(resolutions),
+        "unresolved": unresolved_records(resolutions),
+    }
+
+
+def result_to_geojson(result: ParseResult) -> dict[str, Any]:
+    return feature_collection(result.articles, result.resolutions)
+
+
+CSV_FIELDS = ["article", "text", "start", "end", "place_id", "name", "kind", "lat", "lon",
+              "confidence", "excerpt", "why"]
+
+
+def result_to_csv(result: ParseResult) -> str:
+    """One row per mention (resolved or not); ``place_id`` is empty when unresolved."""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
+    writer.writeheader()
+    for r in result.resolutions:
+        p = r.place
+        writer.writerow({
+            "article": r.mention.article_id, "text": r.mention.text,
+            "start": r.mention.start, "end": r.mention.end,
+            "place_id": p.id if p else "", "name": p.name if p else "",
+            "kind": p.kind if p else "", "lat": p.lat if p else "", "lon": p.lon if p else "",
+            "confidence": round(r.confidence, 3), "excerpt": r.mention.sentence, "why": r.why,
+        })
+    return buf.getvalue()

@@ -1,0 +1,1 @@
+"""Gazetteer layers: each one a geopy Geocoder that can also list candidates."""

@@ -1,0 +1,77 @@
+"""The one interface every gazetteer layer implements.
+
+Each layer is a :class:`geopy.geocoders.base.Geocoder`, so ``geocode()`` and
+``reverse()`` return :class:`geopy.location.Location` as any geopy user expects;
+the resolver needs more than one best answer, so layers also implement
+:meth:`GazetteerLayer.candidates`.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from abc import abstractmethod
+from dataclasses import asdict
+from typing import Any
+
+from geopy.geocoders.base import Geocoder
+from geopy.location import Location
+
+from geomap.models import Candidate
+
+
+_FOLD = str.maketrans({"’": "'", "‘": "'", "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"})
+
+
+def normalize(name: str) -> str:
+    """Key used for name look-ups: case-, accent-, punctuation- and space-insensitive."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.casefold().translate(_FOLD)
+    out = []
+    for ch in text:
+        if ch.isalnum():
+            out.append(ch)
+        elif ch in "'.":
+            continue  # "St." == "St", "Ukraine's" handled by the caller
+        else:
+            out.append(" ")
+    return " ".join("".join(out).split())
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = 6371.0088
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(min(1.0, math.sqrt(a)))
+
+
+def candidate_to_location(candidate: Candidate) -> Location:
+    raw: dict[str, Any] = asdict(candidate)
+    raw["id"] = candidate.id
+    return Location(candidate.name, (candidate.lat, candidate.lon), raw)
+
+
+class GazetteerLayer(Geocoder):
+    """Base of the curated, offline and online layers."""
+
+    source = "gazetteer"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+
+    @abstractmethod
+    def candidates(self, query: str, *, limit: int = 25) -> list[Candidate]:
+        """Every place whose name or alias matches ``query``, best first."""
+
+    def geocode(self, query: str, *, exactly_one: bool = True, limit: int = 25, **_: Any):  # type: ignore[override]
+        found = self.candidates(query, limit=limit)
+        if not found:
+            return None
+        locations = [candidate_to_location(c) for c in found]
+        return locations[0] if exactly_one else locations
+
+    def reverse(self, query: Any, *, exactly_one: bool = True, **_: Any):  # type: ignore[override]
+        """Nearest place to a (lat, lon) point; layers with no spatial index return None."""
+        return None

@@ -1,0 +1,133 @@
+"""The values that flow through the pipeline, as frozen dataclasses.
+
+Geometries are GeoJSON mappings (``{"type": ..., "coordinates": ...}``) with
+``[lon, lat]`` order, so every stage can hand them to shapely or json as is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+Geometry = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article. ``text`` is the body: offsets index into it."""
+
+    id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    date: str | None = None
+    source: str | None = None  # where it was read from (path or "<stdin>")
+
+    def meta(self) -> dict[str, Any]:
+        return {"id": self.id, "title": self.title, "date": self.date, "url": self.url}
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A span of an article's body that names (or may name) a place."""
+
+    article_id: str
+    text: str
+    start: int
+    end: int
+    sentence: str = ""  # the sentence holding the mention (the excerpt)
+    label: str = ""  # how it was found: "GPE", "LOC", "FAC", "gazetteer", ...
+    context: str = ""  # a qualifier found next to it ("Texas" in "Paris, Texas")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One place a name could refer to, as a gazetteer layer returns it."""
+
+    source: str  # "curated", "geonames", "ne", "admin1", "geocoder:nominatim", ...
+    source_id: str  # unique within the source; the place id is f"{source}:{source_id}"
+    name: str  # the place's primary name
+    kind: str  # country, admin1, city, region, corridor, demonym, ...
+    lat: float
+    lon: float
+    geometry: Geometry | None = field(default=None, compare=False, hash=False)
+    population: int = 0
+    country: str | None = None  # ISO 3166-1 alpha-2
+    admin1: str | None = None  # admin-1 code or name
+    feature_code: str | None = None  # GeoNames feature code when known (PPLC, ADM1, ...)
+    matched: str = ""  # the name string that matched the query
+    primary: bool = True  # True when ``matched`` is the primary name (not an alias)
+    score: float = 0.0  # the layer's own relevance score, if any
+    aliases: tuple[str, ...] = ()
+    status: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.source}:{self.source_id}"
+
+    def point_geometry(self) -> Geometry:
+        return {"type": "Point", "coordinates": [self.lon, self.lat]}
+
+    def to_place(self) -> Place:
+        return Place(
+            id=self.id,
+            name=self.name,
+            kind=self.kind,
+            geometry=self.geometry or self.point_geometry(),
+            source=self.source,
+            aliases=self.aliases,
+            status=self.status,
+            country=self.country,
+            lat=self.lat,
+            lon=self.lon,
+            extra=dict(self.raw.get("provenance", {})) if isinstance(self.raw, dict) else {},
+        )
+
+
+@dataclass(frozen=True)
+class Place:
+    """A resolved place with a real geometry."""
+
+    id: str
+    name: str
+    kind: str
+    geometry: Geometry = field(compare=False, hash=False)
+    source: str
+    aliases: tuple[str, ...] = ()
+    status: str | None = None
+    country: str | None = None
+    lat: float | None = None  # a representative point, for markers and distances
+    lon: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def __geo_interface__(self) -> Geometry:
+        return self.geometry
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """The resolver's decision for one mention: a place, or None with the reason."""
+
+    mention: Mention
+    place: Place | None
+    confidence: float
+    why: str  # human-readable: why this place won, or why none did
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """What :func:`geomap.pipeline.geoparse` returns: pure data, nothing stored."""
+
+    articles: tuple[Article, ...]
+    resolutions: tuple[Resolution, ...]
+    errors: tuple[str, ...] = ()  # one-line messages for inputs that failed
+
+    @property
+    def resolved(self) -> list[Resolution]:
+        return [r for r in self.resolutions if r.place is not None]
+
+    @property
+    def unresolved(self) -> list[Resolution]:
+        return [r for r in self.resolutions if r.place is None]
