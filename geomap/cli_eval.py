@@ -1,0 +1,68 @@
+"""``geomap eval``: score the engine on gold corpora (a thin shell over geomap.evaluate)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+
+@click.command("eval")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--limit", type=click.IntRange(min=1), help="Score only the first N documents.")
+@click.option("--errors", "show_errors", is_flag=True, help="List errors by category.")
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=25,
+    show_default=True,
+    help="How many surface strings to list per error category.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--cases", is_flag=True, help="With --json: include every error case.")
+@click.option(
+    "--exclude-kind",
+    "exclude_kinds",
+    multiple=True,
+    help="Drop predictions of this place kind before scoring (repeatable).",
+)
+@click.option("--threshold", type=float, help="Override the resolver's abstention threshold.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.pass_context
+def eval_command(
+    ctx: click.Context,
+    files: tuple[str, ...],
+    limit: int | None,
+    show_errors: bool,
+    top: int,
+    as_json: bool,
+    cases: bool,
+    exclude_kinds: tuple[str, ...],
+    threshold: float | None,
+    quiet: bool,
+) -> None:
+    """Score geomap on gold JSONL FILES (the ../shared/bench format): recognition P/R/F1,
+    acc@161 and AUC over matched mentions, and end-to-end F1@161."""
+    from geomap.cli import settings_from
+    from geomap.evaluate import evaluate, load_gold
+    from geomap.pipeline import Engine
+
+    for path in files:  # fail on a bad file before loading the model
+        load_gold(path)
+    engine = Engine(settings_from(ctx, threshold=threshold))
+    reports: list[dict[str, Any]] = []
+    for i, path in enumerate(files):
+        report = evaluate(
+            path, engine, limit=limit, progress=not quiet, exclude_kinds=exclude_kinds
+        )
+        if as_json:
+            reports.append(report.as_dict(top=top, cases=cases))
+        else:
+            if i:
+                click.echo()
+            click.echo(report.format_text(errors=show_errors, top=top))
+    if as_json:
+        click.echo(
+            json.dumps(reports if len(reports) > 1 else reports[0], indent=2, ensure_ascii=False)
+        )
