@@ -1,0 +1,111 @@
+"""``geomap parse`` and ``geomap gazetteer``: the engine's commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+import click
+
+from geomap.errors import GeomapError
+
+
+def _engine(ctx: click.Context, progress: bool = True):
+    from geomap.cli import settings_from
+    from geomap.pipeline import Engine
+
+    return Engine(settings_from(ctx), progress=progress)
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["geojson", "json", "csv"]), default="geojson",
+    show_default=True, help="geojson: RFC 7946 FeatureCollection; json: one record per "
+    "mention; csv: one row per mention.",
+)
+@click.option("--indent", type=int, default=None, help="Pretty-print JSON with this indent.")
+@click.pass_context
+def parse(ctx: click.Context, files: tuple[str, ...], fmt: str, indent: int | None) -> None:
+    """Find and resolve the places in FILES (.txt, .html, .json, .jsonl, folders, or - for
+    stdin) and print them; nothing is stored. Exit status 2 if any input failed."""
+    from geomap.articles import iter_articles
+    from geomap.errors import InputError
+    from geomap.export import result_to_csv, result_to_geojson
+    from geomap.models import ParseResult
+
+    engine = _engine(ctx)
+    articles, resolutions, errors = [], [], []
+    good = []
+    for item in iter_articles(files):
+        if isinstance(item, InputError):
+            errors.append(str(item))
+            click.echo(f"geomap: {item}", err=True)
+        else:
+            good.append(item)
+    for article, res in engine.iter_parse(good):
+        articles.append(article)
+        resolutions.extend(res)
+    result = ParseResult(tuple(articles), tuple(resolutions), tuple(errors))
+    if fmt == "csv":
+        sys.stdout.write(result_to_csv(result))
+    elif fmt == "json":
+        from geomap.export import mention_record
+
+        rows = []
+        for r in result.resolutions:
+            row = mention_record(r)
+            row["place"] = (
+                {"id": r.place.id, "name": r.place.name, "kind": r.place.kind,
+                 "lat": r.place.lat, "lon": r.place.lon}
+                if r.place else None
+            )
+            rows.append(row)
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=indent))
+    else:
+        click.echo(json.dumps(result_to_geojson(result), ensure_ascii=False, indent=indent))
+    if errors:
+        ctx.exit(2)
+
+
+@click.group()
+def gazetteer() -> None:
+    """Build the offline index and check the curated gazetteer."""
+
+
+@gazetteer.command()
+@click.pass_context
+def build(ctx: click.Context) -> None:
+    """Rebuild the offline gazetteer index from the installed data packages."""
+    from geomap.cli import settings_from
+    from geomap.gazetteer.index import build_index
+
+    settings = settings_from(ctx)
+    t0 = time.perf_counter()
+    path = build_index(settings.index_file, progress=True)
+    click.echo(f"built {path} in {time.perf_counter() - t0:.1f} s")
+
+
+@gazetteer.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@click.pass_context
+def check(ctx: click.Context, directory: str | None) -> None:
+    """Validate the curated gazetteer files (geometry, ids, aliases); exit 1 on errors."""
+    from pathlib import Path
+
+    from geomap.cli import settings_from
+    from geomap.gazetteer.check import check_gazetteer, format_problems
+
+    path = Path(directory) if directory else settings_from(ctx).gazetteer_path
+    problems = check_gazetteer(path)
+    if problems:
+        click.echo(format_problems(problems))
+    n_err = sum(1 for p in problems if p.level == "error")
+    n_warn = len(problems) - n_err
+    click.echo(f"{path}: {n_err} error(s), {n_warn} warning(s)")
+    if n_err:
+        ctx.exit(1)
+
+
+__all__ = ["parse", "gazetteer", "GeomapError"]
