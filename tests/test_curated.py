@@ -1,0 +1,264 @@
+"""Curated gazetteer: the shipped data is valid, names resolve, the checker catches mistakes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from shapely.geometry import Point, shape
+
+from geomap.errors import GazetteerError
+from geomap.gazetteer.check import check_gazetteer, format_problems
+from geomap.gazetteer.curated import CuratedGazetteer, load_curated
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "gazetteer"
+
+MEGHRI = (46.2431, 38.9012)
+GORIS = (46.3417, 39.5111)
+KAPAN = (46.4068, 39.2076)
+
+
+@pytest.fixture(scope="module")
+def curated() -> CuratedGazetteer:
+    return CuratedGazetteer(DATA)
+
+
+def only(layer: CuratedGazetteer, query: str):
+    found = layer.candidates(query)
+    assert len(found) == 1, (query, [c.id for c in found])
+    return found[0]
+
+
+# --- the shipped data ---------------------------------------------------------------
+
+
+def test_shipped_data_has_no_errors() -> None:
+    problems = check_gazetteer(DATA)
+    errors = [p for p in problems if p.level == "error"]
+    assert not errors, format_problems(errors)
+
+
+def test_every_feature_names_its_sources() -> None:
+    for feature in load_curated(DATA):
+        sources = feature.properties.get("sources")
+        assert isinstance(sources, list) and sources, feature.id
+        assert feature.properties.get("precision") in ("exact", "approximate"), feature.id
+
+
+def test_artsakh_and_nagorno_karabakh_are_one_place(curated: CuratedGazetteer) -> None:
+    ids = {
+        only(curated, q).id for q in ("Nagorno-Karabakh", "Artsakh", "Нагорный Карабах", "Արցախ")
+    }
+    assert ids == {"curated:nagorno-karabakh"}
+    place = only(curated, "Artsakh")
+    assert place.geometry["type"] == "Polygon"
+    assert place.status == "disputed"
+    assert place.country is None
+    assert not place.primary and only(curated, "Nagorno-Karabakh").primary
+    stepanakert = only(curated, "Stepanakert")
+    assert shape(place.geometry).contains(Point(stepanakert.lon, stepanakert.lat))
+
+
+@pytest.mark.parametrize("spelling", ["Nakhichevan", "Naxçıvan", "Нахичевань", "NAKHCHIVAN"])
+def test_nakhchivan_spellings_give_the_exclave(curated: CuratedGazetteer, spelling: str) -> None:
+    place = only(curated, spelling)
+    assert place.id == "curated:nakhchivan"
+    assert place.kind == "exclave"
+    assert place.geometry["type"] == "Polygon"
+    assert shape(place.geometry).contains(Point(45.4, 39.2))
+
+
+def test_nakhchivan_city_is_separate(curated: CuratedGazetteer) -> None:
+    city = only(curated, "Nakhchivan City")
+    assert city.id == "curated:nakhchivan-city" and city.kind == "city"
+    assert city.geometry == {"type": "Point", "coordinates": [45.4122, 39.2089]}
+
+
+def test_zangezur_corridor_is_a_proposed_line(curated: CuratedGazetteer) -> None:
+    corridor = only(curated, "Zangezur Corridor")
+    assert corridor.id == "curated:zangezur-corridor"
+    assert corridor.geometry["type"] == "LineString"
+    assert corridor.status == "proposed"
+    assert only(curated, "TRIPP").id == corridor.id
+    # the representative point lies on the line, within the Aras valley
+    line = shape(corridor.geometry)
+    assert line.distance(Point(corridor.lon, corridor.lat)) < 1e-9
+    assert 38.8 < corridor.lat < 39.5
+
+
+def test_syunik_is_southern_armenia(curated: CuratedGazetteer) -> None:
+    syunik = only(curated, "southern Armenia")
+    assert syunik.id == "curated:syunik" and syunik.geometry["type"] == "Polygon"
+    polygon = shape(syunik.geometry)
+    for lon, lat in (MEGHRI, GORIS, KAPAN):
+        assert polygon.contains(Point(lon, lat))
+    assert polygon.contains(Point(syunik.lon, syunik.lat))
+
+
+def test_eight_villages_are_a_multipoint(curated: CuratedGazetteer) -> None:
+    group = only(curated, "eight villages")
+    assert group.geometry["type"] == "MultiPoint"
+    assert len(group.geometry["coordinates"]) == 8
+    assert group.status == "disputed"
+
+
+def test_names_lists_every_alias(curated: CuratedGazetteer) -> None:
+    names = set(curated.names())
+    assert ("Artsakh", "nagorno-karabakh") in names
+    assert ("Nagorno-Karabakh", "nagorno-karabakh") in names
+    assert ("Nakhichevan", "nakhchivan") in names
+    assert not any(fid == "nakhchivan-city" and n == "Nakhichevan" for n, fid in names)
+
+
+def test_get_and_geocode(curated: CuratedGazetteer) -> None:
+    assert curated.get("lachin-corridor") is curated.get("curated:lachin-corridor") is not None
+    assert curated.get("nowhere") is None
+    location = curated.geocode("Shushi")
+    assert location is not None
+    assert location.raw["id"] == "curated:shusha"
+    assert location.latitude == pytest.approx(39.76, abs=0.01)
+    assert curated.geocode("Atlantis") is None
+
+
+def test_candidate_carries_properties(curated: CuratedGazetteer) -> None:
+    corridor = only(curated, "Lachin corridor")
+    assert corridor.raw["id"] == "lachin-corridor"
+    assert corridor.raw["sources"]
+    assert "Berdzor corridor" in corridor.aliases
+
+
+# --- the checker, on small bad files ----------------------------------------------------
+
+
+def square(lon: float, lat: float, clockwise: bool = False) -> dict:
+    ring = [[lon, lat], [lon + 1, lat], [lon + 1, lat + 1], [lon, lat + 1], [lon, lat]]
+    return {"type": "Polygon", "coordinates": [ring[::-1] if clockwise else ring]}
+
+
+def feature(fid: str, geometry: dict, aliases: tuple[str, ...] = (), **props) -> dict:
+    properties = {"id": fid, "name": fid.title(), "kind": "region", "aliases": list(aliases)}
+    properties.update({"precision": "approximate", "sources": ["test"], "country": None})
+    properties.update(props)
+    return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+
+def write(path: Path, *features: dict) -> Path:
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": list(features)}))
+    return path
+
+
+def messages(problems, level: str) -> list[str]:
+    return [f"{p.file} {p.feature} {p.message}" for p in problems if p.level == level]
+
+
+def test_check_accepts_a_good_file(tmp_path: Path) -> None:
+    write(tmp_path / "a.geojson", feature("alpha", square(10, 10)))
+    assert check_gazetteer(tmp_path) == []
+    assert "ok" in format_problems([])
+
+
+def test_check_reports_duplicate_ids_across_files(tmp_path: Path) -> None:
+    write(tmp_path / "a.geojson", feature("alpha", square(10, 10)))
+    write(tmp_path / "b.geojson", feature("alpha", square(20, 10)))
+    errors = messages(check_gazetteer(tmp_path), "error")
+    assert len(errors) == 1 and "duplicate id" in errors[0] and "a.geojson" in errors[0]
+    with pytest.raises(GazetteerError, match="b.geojson.*duplicate feature id 'alpha'"):
+        load_curated(tmp_path)
+
+
+def test_check_reports_clockwise_exterior(tmp_path: Path) -> None:
+    write(tmp_path / "a.geojson", feature("alpha", square(10, 10, clockwise=True)))
+    problems = check_gazetteer(tmp_path)
+    assert [p.feature for p in problems] == ["alpha"]
+    assert "clockwise" in problems[0].message and problems[0].level == "error"
+
+
+def test_check_reports_unclosed_ring_and_invalid_geometry(tmp_path: Path) -> None:
+    unclosed = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 1]]]}
+    bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    write(tmp_path / "a.geojson", feature("open", unclosed), feature("bowtie", bowtie))
+    errors = messages(check_gazetteer(tmp_path), "error")
+    assert any("open" in e and "not closed" in e for e in errors)
+    assert any("bowtie" in e and "Self-intersection" in e for e in errors)
+
+
+def test_check_reports_swapped_coordinates(tmp_path: Path) -> None:
+    write(tmp_path / "a.geojson", feature("swap", {"type": "Point", "coordinates": [39.2, 145.4]}))
+    errors = messages(check_gazetteer(tmp_path), "error")
+    assert len(errors) == 1 and "out of range" in errors[0] and "swapped" in errors[0]
+
+
+def test_check_reports_wrongly_nested_coordinates(tmp_path: Path) -> None:
+    flat = {"type": "Polygon", "coordinates": [[0, 0], [1, 0], [1, 1], [0, 0]]}
+    write(tmp_path / "a.geojson", feature("flat", flat))
+    errors = messages(check_gazetteer(tmp_path), "error")
+    assert len(errors) == 1 and "malformed Polygon coordinates" in errors[0]
+    with pytest.raises(GazetteerError, match="a.geojson: feature 'flat'"):
+        load_curated(tmp_path)
+
+
+def test_check_reports_missing_fields(tmp_path: Path) -> None:
+    bad = feature("alpha", square(0, 0))
+    del bad["properties"]["kind"]
+    write(tmp_path / "a.geojson", bad, {"type": "Feature", "properties": {}, "geometry": None})
+    errors = messages(check_gazetteer(tmp_path), "error")
+    assert any("'kind'" in e for e in errors)
+    assert any("#1" in e and "'id'" in e for e in errors)
+    assert any("#1" in e and "no geometry" in e for e in errors)
+
+
+def test_check_warns_on_alias_clash(tmp_path: Path) -> None:
+    write(tmp_path / "a.geojson", feature("alpha", square(0, 0), ("Twin Town",)))
+    write(tmp_path / "b.geojson", feature("beta", square(5, 5), ("twin-town",)))
+    problems = check_gazetteer(tmp_path)
+    assert [p.level for p in problems] == ["warning"]
+    assert "alpha" in problems[0].message and "beta" in problems[0].message
+    assert "twin town" in problems[0].message
+
+
+def test_bad_json_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "broken.geojson").write_text('{"type": "FeatureCollection", "features": [')
+    problems = check_gazetteer(tmp_path)
+    assert problems[0].level == "error" and problems[0].file == "broken.geojson"
+    assert "invalid JSON" in format_problems(problems)
+    with pytest.raises(GazetteerError, match="broken.geojson: invalid JSON"):
+        load_curated(tmp_path)
+    with pytest.raises(GazetteerError, match="broken.geojson"):
+        CuratedGazetteer(tmp_path)
+
+
+def test_not_a_feature_collection(tmp_path: Path) -> None:
+    (tmp_path / "point.geojson").write_text('{"type": "Point", "coordinates": [0, 0]}')
+    assert "not a GeoJSON FeatureCollection" in format_problems(check_gazetteer(tmp_path))
+    with pytest.raises(GazetteerError, match="point.geojson: not a GeoJSON FeatureCollection"):
+        load_curated(tmp_path)
+
+
+def test_loader_rejects_invalid_geometry(tmp_path: Path) -> None:
+    bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
+    write(tmp_path / "a.geojson", feature("bowtie", bowtie))
+    with pytest.raises(GazetteerError, match="a.geojson: feature 'bowtie': invalid Polygon"):
+        load_curated(tmp_path)
+
+
+def test_representative_points(tmp_path: Path) -> None:
+    line = {"type": "LineString", "coordinates": [[0, 0], [2, 0], [2, 2]]}
+    multipoint = {"type": "MultiPoint", "coordinates": [[0, 0], [4, 0]]}
+    crescent = {
+        "type": "Polygon",
+        "coordinates": [
+            [[0, 0], [10, 0], [10, 10], [0, 10], [0, 9], [9, 9], [9, 1], [0, 1], [0, 0]]
+        ],
+    }
+    write(
+        tmp_path / "a.geojson",
+        feature("line", line),
+        feature("group", multipoint),
+        feature("crescent", crescent),
+    )
+    layer = CuratedGazetteer(tmp_path)
+    assert (layer.get("line").lon, layer.get("line").lat) == pytest.approx((2.0, 0.0))
+    assert (layer.get("group").lon, layer.get("group").lat) == pytest.approx((2.0, 0.0))
+    c = layer.get("crescent")
+    assert shape(crescent).contains(Point(c.lon, c.lat))
