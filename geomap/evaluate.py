@@ -91,7 +91,8 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
     """Read a gold JSONL file; malformed input raises InputError naming the file and line."""
     path = Path(path)
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        # split on "\n" only: JSON strings may hold raw U+2028 etc., which splitlines() splits on
+        lines = path.read_text(encoding="utf-8").split("\n")
     except FileNotFoundError as exc:
         raise InputError(f"{path}: no such file") from exc
     except UnicodeDecodeError as exc:

@@ -252,6 +252,14 @@ def test_load_gold_reads_the_bench_format(tmp_path):
     ]
 
 
+def test_unicode_line_separators_inside_text_do_not_split_records(tmp_path):
+    text = "Baku\u2028Yerevan\x85 and\u2029 more"
+    path = tmp_path / "gold.jsonl"
+    record = {"id": "u", "text": text, "toponyms": []}
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    assert [d.text for d in load_gold(path)] == [text]
+
+
 @pytest.mark.parametrize(
     "bad",
     [
