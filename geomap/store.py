@@ -1,0 +1,579 @@
+"""The SQLite store: what was ingested, kept between runs for the map, the web app and export.
+
+One transaction per article, so an interrupted ingest leaves every article either
+as it was or fully replaced. The schema is versioned with ``PRAGMA user_version``
+and a list of migrations; a database written by a newer geomap is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from geomap.articles import content_hash
+from geomap.errors import StoreError
+from geomap.export import feature_collection
+from geomap.models import Article, Mention, ParseResult, Place, Resolution
+
+# Each entry upgrades the schema by one version; never edit a shipped entry, append one.
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE articles (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- ingest order, for stable output
+        id TEXT NOT NULL UNIQUE,
+        title TEXT, url TEXT, date TEXT, source TEXT,
+        text TEXT NOT NULL,
+        content_hash TEXT NOT NULL,
+        ingested_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+    );
+    CREATE TABLE places (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        status TEXT, source TEXT NOT NULL, country TEXT,
+        lat REAL, lon REAL,
+        geometry TEXT NOT NULL,               -- GeoJSON, [lon, lat]
+        aliases TEXT NOT NULL DEFAULT '[]',   -- JSON list
+        extra TEXT NOT NULL DEFAULT '{}'      -- JSON object (provenance)
+    );
+    CREATE TABLE mentions (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        place_id TEXT NOT NULL REFERENCES places(id),
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        excerpt TEXT NOT NULL DEFAULT '',
+        mark_start INTEGER, mark_end INTEGER,  -- the mention inside the excerpt
+        confidence REAL NOT NULL,
+        why TEXT NOT NULL DEFAULT '',
+        label TEXT NOT NULL DEFAULT '',
+        context TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (article_id, start, "end")
+    );
+    CREATE INDEX mentions_by_place ON mentions(place_id);
+    CREATE TABLE unresolved (
+        article_id TEXT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        excerpt TEXT NOT NULL DEFAULT '',
+        reason TEXT NOT NULL DEFAULT '',
+        label TEXT NOT NULL DEFAULT '',
+        context TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (article_id, start, "end")
+    );
+    """,
+)
+
+SaveStatus = str  # "added" | "updated" | "unchanged"
+
+
+@dataclass(frozen=True)
+class PlaceSummary:
+    """A place as the map needs it: the place and how often the store mentions it."""
+
+    place: Place
+    mentions: int
+    articles: tuple[str, ...]  # ids of the articles that mention it, in ingest order
+
+
+@dataclass(frozen=True)
+class MentionRow:
+    """One stored mention with what a popup shows next to it."""
+
+    article_id: str
+    article_title: str | None
+    article_date: str | None
+    place_id: str
+    text: str
+    start: int
+    end: int
+    excerpt: str
+    mark_start: int | None
+    mark_end: int | None
+    confidence: float
+    why: str
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    article: Article
+    places: int
+    mentions: int
+    unresolved: int
+
+
+def excerpt_marks(text: str, mention: Mention) -> tuple[int | None, int | None]:
+    """Where the mention sits inside its excerpt, so the popup highlights that occurrence."""
+    sentence = mention.sentence
+    if not sentence:
+        return None, None
+    # The excerpt is normally the sentence around the mention: find that very copy.
+    pos = text.rfind(sentence, 0, mention.start + 1)
+    while pos != -1:
+        if pos <= mention.start and mention.end <= pos + len(sentence):
+            return mention.start - pos, mention.end - pos
+        pos = text.rfind(sentence, 0, pos)
+    i = sentence.find(mention.text)
+    return (i, i + len(mention.text)) if i >= 0 and mention.text else (None, None)
+
+
+class Store:
+    """A geomap SQLite database. Use as a context manager; every error is a :class:`StoreError`."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            if str(path) != ":memory:":
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.conn = sqlite3.connect(
+                str(path), isolation_level=None, timeout=30.0, check_same_thread=False
+            )
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"{self.path}: cannot open the database ({exc})") from exc
+        self.conn.row_factory = sqlite3.Row
+        try:
+            with self._errors("open"):
+                self.conn.execute("PRAGMA foreign_keys = ON")
+                self.conn.execute("PRAGMA busy_timeout = 30000")
+                if str(path) != ":memory:":
+                    self.conn.execute("PRAGMA journal_mode = WAL")
+                self._migrate()
+        except BaseException:
+            self.conn.close()
+            raise
+
+    # -- plumbing -----------------------------------------------------------------------------
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def _errors(self, doing: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot {doing}: {exc}") from exc
+
+    @contextmanager
+    def transaction(self, doing: str = "write") -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT; anything raised inside rolls everything back."""
+        with self._errors(doing):
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            self.conn.execute("COMMIT")
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this geomap "
+                f"understands ({len(MIGRATIONS)}); upgrade geomap"
+            )
+        for number in range(version, len(MIGRATIONS)):
+            script = f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1};"
+            with self._errors(f"migrate the schema to version {number + 1}"):
+                try:
+                    self.conn.executescript(script + " COMMIT;")
+                except BaseException:
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+
+    @property
+    def schema_version(self) -> int:
+        with self._errors("read"):
+            return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        with self._errors("read"):
+            return self.conn.execute(sql, tuple(params)).fetchall()
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def is_unchanged(self, article: Article) -> bool:
+        """True when this exact content is stored already (lets ingest skip parsing)."""
+        rows = self._query("SELECT content_hash FROM articles WHERE id = ?", [article.id])
+        return bool(rows) and rows[0]["content_hash"] == content_hash(article)
+
+    def save(
+        self,
+        result_or_article: ParseResult | Article,
+        resolutions: Iterable[Resolution] | None = None,
+    ) -> dict[str, SaveStatus]:
+        """Store articles with their resolutions, one transaction per article.
+
+        Same content again: nothing changes ("unchanged"). Changed content: the
+        article's old mentions are replaced ("updated"). Returns status per article id.
+        """
+        if isinstance(result_or_article, ParseResult):
+            articles: list[Article] = list(result_or_article.articles)
+            all_res = list(result_or_article.resolutions)
+        else:
+            articles = [result_or_article]
+            all_res = list(resolutions or ())
+        by_article: dict[str, list[Resolution]] = {a.id: [] for a in articles}
+        for res in all_res:
+            if res.mention.article_id in by_article:
+                by_article[res.mention.article_id].append(res)
+        return {a.id: self._save_article(a, by_article[a.id]) for a in articles}
+
+    def _save_article(self, article: Article, resolutions: list[Resolution]) -> SaveStatus:
+        digest = content_hash(article)
+        with self.transaction(f"store article {article.id!r}") as conn:
+            row = conn.execute(
+                "SELECT content_hash FROM articles WHERE id = ?", (article.id,)
+            ).fetchone()
+            if row is not None and row["content_hash"] == digest:
+                return "unchanged"
+            old_places = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT place_id FROM mentions WHERE article_id = ?", (article.id,)
+                )
+            ]
+            if row is None:
+                status = "added"
+                conn.execute(
+                    "INSERT INTO articles (id, title, url, date, source, text, content_hash)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        article.id,
+                        article.title,
+                        article.url,
+                        article.date,
+                        article.source,
+                        article.text,
+                        digest,
+                    ),
+                )
+            else:
+                status = "updated"
+                conn.execute("DELETE FROM mentions WHERE article_id = ?", (article.id,))
+                conn.execute("DELETE FROM unresolved WHERE article_id = ?", (article.id,))
+                conn.execute(
+                    "UPDATE articles SET title = ?, url = ?, date = ?, source = ?, text = ?,"
+                    " content_hash = ?, ingested_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
+                    " WHERE id = ?",
+                    (
+                        article.title,
+                        article.url,
+                        article.date,
+                        article.source,
+                        article.text,
+                        digest,
+                        article.id,
+                    ),
+                )
+            for res in resolutions:
+                self._write_resolution(conn, article.text, res)
+            self._drop_orphans(conn, old_places)
+        return status
+
+    def _write_resolution(self, conn: sqlite3.Connection, text: str, res: Resolution) -> None:
+        m = res.mention
+        if res.place is None:
+            conn.execute(
+                'INSERT OR REPLACE INTO unresolved (article_id, start, "end", text, excerpt,'
+                " reason, label, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (m.article_id, m.start, m.end, m.text, m.sentence, res.why, m.label, m.context),
+            )
+            return
+        self._upsert_place(conn, res.place)
+        mark_start, mark_end = excerpt_marks(text, m)
+        conn.execute(
+            'INSERT OR REPLACE INTO mentions (article_id, place_id, start, "end", text, excerpt,'
+            " mark_start, mark_end, confidence, why, label, context)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                m.article_id,
+                res.place.id,
+                m.start,
+                m.end,
+                m.text,
+                m.sentence,
+                mark_start,
+                mark_end,
+                float(res.confidence),
+                res.why,
+                m.label,
+                m.context,
+            ),
+        )
+
+    @staticmethod
+    def _upsert_place(conn: sqlite3.Connection, place: Place) -> None:
+        """The newest description of a place wins (a rebuilt gazetteer may improve it)."""
+        conn.execute(
+            "INSERT INTO places (id, name, kind, status, source, country, lat, lon, geometry,"
+            " aliases, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
+            " status = excluded.status, source = excluded.source, country = excluded.country,"
+            " lat = excluded.lat, lon = excluded.lon, geometry = excluded.geometry,"
+            " aliases = excluded.aliases, extra = excluded.extra",
+            (
+                place.id,
+                place.name,
+                place.kind,
+                place.status,
+                place.source,
+                place.country,
+                place.lat,
+                place.lon,
+                json.dumps(place.geometry, separators=(",", ":")),
+                json.dumps(list(place.aliases), ensure_ascii=False),
+                json.dumps(place.extra, ensure_ascii=False, sort_keys=True),
+            ),
+        )
+
+    @staticmethod
+    def _drop_orphans(conn: sqlite3.Connection, place_ids: Iterable[str]) -> None:
+        for pid in place_ids:
+            conn.execute(
+                "DELETE FROM places WHERE id = ?"
+                " AND NOT EXISTS (SELECT 1 FROM mentions WHERE place_id = ?)",
+                (pid, pid),
+            )
+
+    def delete_article(self, article_id: str) -> bool:
+        with self.transaction(f"delete article {article_id!r}") as conn:
+            old = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT place_id FROM mentions WHERE article_id = ?", (article_id,)
+                )
+            ]
+            deleted = conn.execute("DELETE FROM articles WHERE id = ?", (article_id,)).rowcount
+            self._drop_orphans(conn, old)
+        return bool(deleted)
+
+    def replace_resolution(self, resolution: Resolution) -> None:
+        """Set the stored decision for one mention, whatever it was (resolved, unresolved).
+
+        A place of None stores it as unresolved with ``why`` as the reason.
+        """
+        m = resolution.mention
+        with self.transaction(f"update a mention of article {m.article_id!r}") as conn:
+            row = conn.execute("SELECT text FROM articles WHERE id = ?", (m.article_id,)).fetchone()
+            if row is None:
+                raise StoreError(f"{self.path}: no article {m.article_id!r}")
+            old = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT place_id FROM mentions"
+                    ' WHERE article_id = ? AND start = ? AND "end" = ?',
+                    (m.article_id, m.start, m.end),
+                )
+            ]
+            for table in ("mentions", "unresolved"):
+                conn.execute(
+                    f'DELETE FROM {table} WHERE article_id = ? AND start = ? AND "end" = ?',
+                    (m.article_id, m.start, m.end),
+                )
+            self._write_resolution(conn, row["text"], resolution)
+            self._drop_orphans(conn, old)
+
+    def unresolved_mentions(self, article: str | None = None) -> list[Mention]:
+        """The mentions no place was found for (what an online retry works on)."""
+        return [r.mention for r in self.unresolved(article)]
+
+    def resolve_unresolved(
+        self, article_id: str, start: int, end: int, place: Place, confidence: float, why: str
+    ) -> None:
+        """Turn one unresolved mention into a resolved one, in one transaction."""
+        rows = self._query(
+            'SELECT * FROM unresolved WHERE article_id = ? AND start = ? AND "end" = ?',
+            [article_id, start, end],
+        )
+        if not rows:
+            raise StoreError(f"{self.path}: no unresolved mention at {article_id}[{start}:{end}]")
+        mention = self._mention(rows[0])
+        self.replace_resolution(Resolution(mention, place, confidence, why))
+
+    # -- reading ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _article(row: sqlite3.Row) -> Article:
+        return Article(
+            id=row["id"],
+            text=row["text"],
+            title=row["title"],
+            url=row["url"],
+            date=row["date"],
+            source=row["source"],
+        )
+
+    @staticmethod
+    def _place(row: sqlite3.Row) -> Place:
+        return Place(
+            id=row["id"],
+            name=row["name"],
+            kind=row["kind"],
+            geometry=json.loads(row["geometry"]),
+            source=row["source"],
+            aliases=tuple(json.loads(row["aliases"])),
+            status=row["status"],
+            country=row["country"],
+            lat=row["lat"],
+            lon=row["lon"],
+            extra=json.loads(row["extra"]),
+        )
+
+    @staticmethod
+    def _mention(row: sqlite3.Row) -> Mention:
+        return Mention(
+            article_id=row["article_id"],
+            text=row["text"],
+            start=row["start"],
+            end=row["end"],
+            sentence=row["excerpt"],
+            label=row["label"],
+            context=row["context"],
+        )
+
+    def article(self, article_id: str) -> Article | None:
+        rows = self._query("SELECT * FROM articles WHERE id = ?", [article_id])
+        return self._article(rows[0]) if rows else None
+
+    def articles(self) -> list[ArticleSummary]:
+        rows = self._query(
+            "SELECT a.*,"
+            " (SELECT COUNT(DISTINCT place_id) FROM mentions m WHERE m.article_id = a.id) AS np,"
+            " (SELECT COUNT(*) FROM mentions m WHERE m.article_id = a.id) AS nm,"
+            " (SELECT COUNT(*) FROM unresolved u WHERE u.article_id = a.id) AS nu"
+            " FROM articles a ORDER BY a.seq"
+        )
+        return [ArticleSummary(self._article(r), r["np"], r["nm"], r["nu"]) for r in rows]
+
+    def counts(self) -> dict[str, int]:
+        row = self._query(
+            "SELECT (SELECT COUNT(*) FROM articles) AS articles,"
+            " (SELECT COUNT(*) FROM places) AS places,"
+            " (SELECT COUNT(*) FROM mentions) AS mentions,"
+            " (SELECT COUNT(*) FROM unresolved) AS unresolved"
+        )[0]
+        return {k: int(row[k]) for k in ("articles", "places", "mentions", "unresolved")}
+
+    def place(self, place_id: str) -> Place | None:
+        rows = self._query("SELECT * FROM places WHERE id = ?", [place_id])
+        return self._place(rows[0]) if rows else None
+
+    def places(self, article: str | None = None) -> list[PlaceSummary]:
+        """Places with their mention counts, most mentioned first (only ``article``'s if given)."""
+        where, params = ("WHERE m.article_id = ?", [article]) if article else ("", [])
+        rows = self._query(
+            "SELECT p.*, COUNT(*) AS n,"
+            " group_concat(DISTINCT a.seq) AS seqs"
+            " FROM mentions m JOIN places p ON p.id = m.place_id"
+            f" JOIN articles a ON a.id = m.article_id {where}"
+            " GROUP BY p.id ORDER BY n DESC, p.name",
+            params,
+        )
+        ids = {r["seq"]: r["id"] for r in self._query("SELECT seq, id FROM articles")}
+        out = []
+        for r in rows:
+            seqs = sorted(int(s) for s in str(r["seqs"]).split(","))
+            out.append(PlaceSummary(self._place(r), int(r["n"]), tuple(ids[s] for s in seqs)))
+        return out
+
+    def mentions(
+        self, place_id: str, *, article: str | None = None, offset: int = 0, limit: int = 20
+    ) -> tuple[int, list[MentionRow]]:
+        """One page of a place's mentions (newest articles first) and the total count."""
+        where = "m.place_id = ?" + (" AND m.article_id = ?" if article else "")
+        params: list[Any] = [place_id] + ([article] if article else [])
+        total = self._query(f"SELECT COUNT(*) FROM mentions m WHERE {where}", params)[0][0]
+        rows = self._query(
+            "SELECT m.*, a.title AS article_title, a.date AS article_date"
+            f" FROM mentions m JOIN articles a ON a.id = m.article_id WHERE {where}"
+            " ORDER BY a.date IS NULL, a.date DESC, a.seq DESC, m.start LIMIT ? OFFSET ?",
+            params + [max(0, limit), max(0, offset)],
+        )
+        return int(total), [
+            MentionRow(
+                article_id=r["article_id"],
+                article_title=r["article_title"],
+                article_date=r["article_date"],
+                place_id=r["place_id"],
+                text=r["text"],
+                start=r["start"],
+                end=r["end"],
+                excerpt=r["excerpt"],
+                mark_start=r["mark_start"],
+                mark_end=r["mark_end"],
+                confidence=r["confidence"],
+                why=r["why"],
+            )
+            for r in rows
+        ]
+
+    def resolutions(self, article: str | None = None) -> list[Resolution]:
+        """Every stored decision (resolved then unresolved) in article order and text order."""
+        where, params = ("WHERE m.article_id = ?", [article]) if article else ("", [])
+        rows = self._query(
+            "SELECT m.*, p.id AS pid, p.name, p.kind, p.status, p.source, p.country, p.lat,"
+            " p.lon, p.geometry, p.aliases, p.extra"
+            " FROM mentions m JOIN places p ON p.id = m.place_id"
+            f' JOIN articles a ON a.id = m.article_id {where} ORDER BY a.seq, m.start, m."end"',
+            params,
+        )
+        places: dict[str, Place] = {}
+        out: list[Resolution] = []
+        for r in rows:
+            place = places.get(r["pid"])
+            if place is None:
+                place = places[r["pid"]] = Place(
+                    id=r["pid"],
+                    name=r["name"],
+                    kind=r["kind"],
+                    geometry=json.loads(r["geometry"]),
+                    source=r["source"],
+                    aliases=tuple(json.loads(r["aliases"])),
+                    status=r["status"],
+                    country=r["country"],
+                    lat=r["lat"],
+                    lon=r["lon"],
+                    extra=json.loads(r["extra"]),
+                )
+            out.append(Resolution(self._mention(r), place, r["confidence"], r["why"]))
+        return out + self.unresolved(article)
+
+    def unresolved(self, article: str | None = None) -> list[Resolution]:
+        """Mentions without a place, as Resolutions whose ``why`` is the reason."""
+        where, params = ("WHERE u.article_id = ?", [article]) if article else ("", [])
+        rows = self._query(
+            f"SELECT u.* FROM unresolved u JOIN articles a ON a.id = u.article_id {where}"
+            ' ORDER BY a.seq, u.start, u."end"',
+            params,
+        )
+        return [Resolution(self._mention(r), None, 0.0, r["reason"]) for r in rows]
+
+    def to_geojson(self, article: str | None = None) -> dict[str, Any]:
+        """The same FeatureCollection ``geomap parse`` writes, built from the store."""
+        if article is not None:
+            found = self.article(article)
+            if found is None:
+                raise StoreError(f"{self.path}: no article {article!r}")
+            articles = [found]
+        else:
+            articles = [s.article for s in self.articles()]
+        return feature_collection(articles, self.resolutions(article))

@@ -1,0 +1,182 @@
+# --- store / web fixtures (issue 3) -------------------------------------------------------------
+import re as _re
+from pathlib import Path as _Path
+
+import pytest as _pytest
+
+from geomap.models import Article as _Article
+from geomap.models import Mention as _Mention
+from geomap.models import ParseResult as _ParseResult
+from geomap.models import Place as _Place
+from geomap.models import Resolution as _Resolution
+
+SEED_PATH = _Path(__file__).resolve().parent.parent / "seeds" / "000_42821f2fae6c857c.txt"
+
+# Hand-built places for tests that must not depend on the engine. Coordinates: GeoNames
+# (Yerevan 616052, Baku 587084, Ankara 323786, Nakhchivan 147622); the polygons are coarse
+# hand-drawn outlines, good enough to click on, not for analysis.
+SAMPLE_PLACES = {
+    "Yerevan": _Place(
+        "geonames:616052",
+        "Yerevan",
+        "city",
+        {"type": "Point", "coordinates": [44.5136, 40.1811]},
+        "geonames",
+        ("Erevan", "Երևան"),
+        country="AM",
+        lat=40.1811,
+        lon=44.5136,
+    ),
+    "Baku": _Place(
+        "geonames:587084",
+        "Baku",
+        "city",
+        {"type": "Point", "coordinates": [49.892, 40.3777]},
+        "geonames",
+        ("Bakı",),
+        country="AZ",
+        lat=40.3777,
+        lon=49.892,
+    ),
+    "Ankara": _Place(
+        "geonames:323786",
+        "Ankara",
+        "city",
+        {"type": "Point", "coordinates": [32.8543, 39.9199]},
+        "geonames",
+        (),
+        country="TR",
+        lat=39.9199,
+        lon=32.8543,
+    ),
+    "Nakhichevan": _Place(
+        "geonames:147622",
+        "Nakhchivan",
+        "city",
+        {"type": "Point", "coordinates": [45.4122, 39.2089]},
+        "geonames",
+        ("Nakhichevan",),
+        country="AZ",
+        lat=39.2089,
+        lon=45.4122,
+    ),
+    "Armenia": _Place(
+        "ne:ARM",
+        "Armenia",
+        "country",
+        {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [43.45, 41.1],
+                    [45.0, 41.3],
+                    [45.6, 40.9],
+                    [46.6, 39.1],
+                    [46.4, 38.85],
+                    [45.9, 38.9],
+                    [44.8, 39.7],
+                    [43.6, 40.1],
+                    [43.45, 41.1],
+                ]
+            ],
+        },
+        "ne",
+        ("Republic of Armenia",),
+        country="AM",
+        lat=40.2,
+        lon=44.9,
+    ),
+    "Artsakh": _Place(
+        "curated:nagorno-karabakh",
+        "Nagorno-Karabakh",
+        "region",
+        {
+            "type": "Polygon",
+            "coordinates": [[[46.3, 40.3], [46.6, 39.5], [47.2, 39.4], [47.1, 40.2], [46.3, 40.3]]],
+        },
+        "curated",
+        ("Artsakh", "Nagorno-Karabakh", "Karabakh"),
+        country="AZ",
+        lat=39.85,
+        lon=46.75,
+    ),
+    "Zangezur Corridor": _Place(
+        "curated:zangezur-corridor",
+        "Zangezur corridor",
+        "corridor",
+        {"type": "LineString", "coordinates": [[47.33, 39.45], [46.24, 38.90], [46.02, 38.91]]},
+        "curated",
+        ("Zangezur Corridor", "Syunik corridor"),
+        status="proposed",
+        lat=38.95,
+        lon=46.3,
+    ),
+}
+
+
+def _sentence_around(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(". ", 0, start), text.rfind("\n", 0, start))
+    left = 0 if left < 0 else left + 1
+    match = _re.compile(r"[.!?][”\"]?(\s|$)").search(text, end)
+    right = match.end() if match else len(text)
+    return text[left:right].strip()
+
+
+def build_result(article: _Article, places: dict[str, _Place | None]) -> _ParseResult:
+    """Every occurrence of each surface string becomes a mention (None = unresolved)."""
+    resolutions = []
+    for surface, place in places.items():
+        for match in _re.finditer(rf"\b{_re.escape(surface)}\b", article.text):
+            mention = _Mention(
+                article.id,
+                surface,
+                match.start(),
+                match.end(),
+                _sentence_around(article.text, match.start(), match.end()),
+                "GPE",
+            )
+            if place is None:
+                resolutions.append(_Resolution(mention, None, 0.0, "no candidate"))
+            else:
+                resolutions.append(_Resolution(mention, place, 0.9, "test"))
+    resolutions.sort(key=lambda r: r.mention.start)
+    return _ParseResult((article,), tuple(resolutions))
+
+
+@_pytest.fixture
+def seed_article() -> _Article:
+    from geomap.articles import split_date_prefix
+
+    date, body = split_date_prefix(SEED_PATH.read_text(encoding="utf-8"))
+    return _Article(
+        "000_42821f2fae6c857c",
+        body,
+        title="Blinken warns of invasion",
+        date=date,
+        source=str(SEED_PATH),
+    )
+
+
+@_pytest.fixture
+def seed_result(seed_article: _Article) -> _ParseResult:
+    """The seed article with hand-built resolutions (no engine needed)."""
+    return build_result(seed_article, {**SAMPLE_PLACES, "Section 907": None})
+
+
+@_pytest.fixture
+def xss_article() -> _Article:
+    payload = "<script>window.pwned=1;alert(1)</script>"
+    img = '<img src=x onerror="window.pwned=2">'
+    return _Article(
+        "xss-1",
+        f"Protests {payload} spread in Yerevan today {img}. Baku was quiet.",
+        title=f"Title {payload}{img}",
+        date="2024-01-02",
+    )
+
+
+@_pytest.fixture
+def xss_result(xss_article: _Article) -> _ParseResult:
+    return build_result(
+        xss_article, {"Yerevan": SAMPLE_PLACES["Yerevan"], "Baku": SAMPLE_PLACES["Baku"]}
+    )
