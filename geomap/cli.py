@@ -55,6 +55,10 @@ main.add_command(cli_parse.gazetteer)
 from geomap import cli_eval  # noqa: E402
 
 main.add_command(cli_eval.eval_command)
+from geomap import cli_geocode  # noqa: E402
+
+main.add_command(cli_geocode.geocode)
+main.add_command(cli_geocode.resolve)
 
 
 if __name__ == "__main__":  # pragma: no cover
