@@ -56,7 +56,7 @@ class LexiconEntry:
 class Lexicon:
     """Aho-Corasick automaton over gazetteer names (case-sensitive, whole words)."""
 
-    entries: dict[str, LexiconEntry] = field(default_factory=dict)
+    entries: dict[str, tuple[int, str]] = field(default_factory=dict)  # name -> (strength, kind)
     automaton: Any = None
 
     def add(self, name: str, strength: int, kind: str = "") -> None:
@@ -64,13 +64,13 @@ class Lexicon:
         if len(name) < 2 or not any(ch.isalpha() for ch in name):
             return
         old = self.entries.get(name)
-        if old is None or strength > old.strength:
-            self.entries[name] = LexiconEntry(name, strength, kind)
+        if old is None or strength > old[0]:
+            self.entries[name] = (strength, kind)
 
     def build(self) -> Lexicon:
         auto = ahocorasick.Automaton()
-        for name, entry in self.entries.items():
-            auto.add_word(name, entry)
+        for name, (strength, kind) in self.entries.items():
+            auto.add_word(name, (name, strength, kind))
         if self.entries:
             auto.make_automaton()
         self.automaton = auto
@@ -82,7 +82,8 @@ class Lexicon:
             return
         flat = re.sub(r"\s", " ", text)
         found: list[tuple[int, int, LexiconEntry]] = []
-        for end_idx, entry in self.automaton.iter(flat):
+        for end_idx, value in self.automaton.iter(flat):
+            entry = LexiconEntry(*value)
             start = end_idx - len(entry.name) + 1
             end = end_idx + 1
             if start > 0 and (flat[start - 1].isalnum() or flat[start - 1] in "-_@#"):
@@ -210,8 +211,15 @@ class MentionFinder:
                 continue
             chosen[(s, e)] = ent.label
 
-        # 2. Gazetteer names spaCy missed or mislabelled.
+        # 2. Gazetteer names spaCy missed or mislabelled; a longer known name wins over the
+        #    entity inside it ("southern Armenia" over "Armenia").
         for (s, e), entry in sorted(lex.items()):
+            inner = [k for k in chosen if s <= k[0] and k[1] <= e and k != (s, e)]
+            if inner and entry.strength >= 2 and len(inner) == sum(
+                1 for k in chosen if not (e <= k[0] or s >= k[1])
+            ):
+                for k in inner:
+                    del chosen[k]
             if covered(s, e):
                 continue
             label = self._accept_lexicon_match(text, s, e, entry, ents, tok_at, person_words)

@@ -44,6 +44,10 @@ ADMIN1_CONTEXT = 2.0
 NEAR_CONTEXT = 1.5
 NEAR_KM = 300.0
 TEMPERATURE = 1.0
+PROVINCE_OF_CITY = -3.0
+SAME_PLACE_KM = 50.0  # candidates this close are one place listed twice, not ambiguity
+# Kinds small enough that "near the other places" means something.
+POINT_KINDS = {"city", "village-group", "county", "town", "village", "building", "crossing"}
 
 Lookup = Callable[[str], list[Candidate]]
 
@@ -85,10 +89,9 @@ def _base_score(c: Candidate) -> tuple[float, list[str]]:
     else:
         score -= 1.0
         why.append(f"alias '{c.matched}'")
-    if c.kind in ("city", "county") or c.kind not in KIND_PRIOR:
+    if c.population:
         score += _population_term(c)
-        if c.population:
-            why.append(f"population {c.population:,}")
+        why.append(f"population {c.population:,}")
     if c.feature_code == "PPLC":
         score += 1.0
         why.append("capital")
@@ -124,15 +127,13 @@ class Resolver:
     def resolve(self, mentions: Sequence[Mention]) -> list[Resolution]:
         groups: dict[str, _Group] = {}
         for m in mentions:
-            key = normalize(name_variants(m.text)[-1]) if m.label != "NORP" else normalize(m.text)
+            found, variant = self._candidates(m.text)
+            key = normalize(variant)
             g = groups.get(key)
             if g is None:
-                g = groups[key] = _Group(key, [])
+                g = groups[key] = _Group(key, [], found, [], variant)
             g.mentions.append(m)
-        for g in groups.values():
-            g.candidates, g.matched_name = self._candidates(g.mentions[0].text)
-            for m in g.mentions:
-                g.qualifiers.extend(self._qualifier_places(m.context))
+            g.qualifiers.extend(self._qualifier_places(m.context))
 
         # Pass 1: without article context.
         first = {k: self._score_group(g, None) for k, g in groups.items()}
@@ -153,8 +154,13 @@ class Resolver:
         if not g.candidates:
             return None
         scored: list[tuple[float, Candidate, list[str]]] = []
+        big_cities = {
+            c.country for c in g.candidates if c.kind == "city" and c.population >= 100_000
+        }
         for c in g.candidates:
             score, why = _base_score(c)
+            if c.kind == "admin1" and c.country in big_cities:
+                score += PROVINCE_OF_CITY  # bare "Yerevan", "Ankara": the city, not the province
             if g.qualifiers:
                 if any(
                     _same_admin1(c, q) or (q.kind == "country" and c.country == q.country)
@@ -178,8 +184,7 @@ class Resolver:
             same = sum(
                 math.exp((s - best_score) / TEMPERATURE)
                 for s, c, _ in scored[1:]
-                if haversine_km(c.lat, c.lon, best.lat, best.lon) < 25
-                and (c.kind == best.kind or c.source == "curated" or best.source == "curated")
+                if haversine_km(c.lat, c.lon, best.lat, best.lon) < SAME_PLACE_KM
             )
             confidence = (1.0 + same) / z
         if best.kind == "city" and not best.primary and best.population < 1000 and best_score < 3:
@@ -232,7 +237,7 @@ class _Context:
                 admin1[(cand.country or "", str(code).upper())].add(key)
             elif cand.admin1:
                 admin1[(cand.country or "", str(cand.admin1).upper())].add(key)
-            if cand.kind not in ("country", "continent", "demonym", "ocean"):
+            if cand.kind in POINT_KINDS:
                 points.append((key, cand.lat, cand.lon))
         return cls(dict(countries), dict(admin1), points)
 
@@ -250,7 +255,7 @@ class _Context:
             if keys - {self.exclude}:
                 score += ADMIN1_CONTEXT
                 why.append("article mentions its state/province")
-        if c.kind not in ("country", "continent"):
+        if c.kind in POINT_KINDS:
             for key, lat, lon in self.points:
                 if key != self.exclude and haversine_km(lat, lon, c.lat, c.lon) < NEAR_KM:
                     score += NEAR_CONTEXT
