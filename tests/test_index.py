@@ -1,0 +1,150 @@
+"""The offline gazetteer index: build, freshness, and look-ups people rely on."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+from shapely.geometry import Point, shape
+
+from geomap.gazetteer import index as index_module
+from geomap.gazetteer.base import normalize
+from geomap.gazetteer.index import (
+    OfflineGazetteer,
+    ensure_index,
+    fast_normalize,
+    read_meta,
+    usable_alias,
+)
+
+pytestmark = pytest.mark.slow
+
+YEREVAN = (40.1811, 44.5136)
+
+
+@pytest.fixture(scope="module")
+def gaz(offline_index: Path) -> OfflineGazetteer:
+    return OfflineGazetteer(offline_index)
+
+
+def ids(cands) -> list[str]:
+    return [c.id for c in cands]
+
+
+def test_paris_france_first_and_paris_texas_present(gaz: OfflineGazetteer) -> None:
+    found = gaz.candidates("Paris")
+    first = found[0]
+    assert (first.country, first.kind, first.primary) == ("FR", "city", True)
+    assert first.population > 1_000_000
+    texas = [c for c in found if c.country == "US" and c.admin1 == "TX"]
+    assert texas and texas[0].raw["admin1_name"] == "Texas"
+
+
+def test_georgia_is_country_and_us_state(gaz: OfflineGazetteer) -> None:
+    found = ids(gaz.candidates("Georgia"))
+    assert found[0] == "ne:GEO"
+    assert "admin1:US-GA" in found
+
+
+def test_transliterations_share_one_place(gaz: OfflineGazetteer) -> None:
+    kyiv = {c.id for c in gaz.candidates("Kyiv") if c.kind == "city"}
+    kiev = {c.id for c in gaz.candidates("Kiev") if c.kind == "city"}
+    assert "geonames:703448" in kyiv & kiev
+    for name in ("Naxçıvan", "Nakhchivan", "Нахичевань"):
+        assert any(c.country == "AZ" for c in gaz.candidates(name)), name
+
+
+def test_abbreviations(gaz: OfflineGazetteer) -> None:
+    wva = gaz.candidates("W.Va.")
+    assert wva[0].id == "admin1:US-WV" and wva[0].name == "West Virginia"
+    assert not wva[0].primary
+    assert gaz.candidates("U.S.")[0].id == "ne:USA"
+    assert gaz.candidates("UAE")[0].country == "AE"
+
+
+def test_candidate_fields(gaz: OfflineGazetteer) -> None:
+    springfield = gaz.candidates("springfield, ")  # normalization trims punctuation
+    il = [c for c in springfield if c.admin1 == "IL"]
+    assert il and il[0].raw["admin1_name"] == "Illinois"
+    assert il[0].raw["country_name"] == "United States"
+    assert il[0].matched == "springfield, "
+    assert gaz.candidates("Europe")[0].kind == "continent"
+    russian = gaz.candidates("Russian")
+    assert russian[0].kind == "demonym" and russian[0].country == "RU"
+    assert gaz.candidates("Atlantis-on-Nowhere") == []
+
+
+def test_country_polygon_contains_capital(gaz: OfflineGazetteer) -> None:
+    armenia = gaz.candidates("Armenia")[0]
+    assert armenia.id == "ne:ARM" and armenia.raw["has_polygon"]
+    geom = armenia.geometry or gaz.geometry(armenia.id)
+    assert geom is not None and geom["type"] in ("Polygon", "MultiPolygon")
+    assert shape(geom).contains(Point(YEREVAN[1], YEREVAN[0]))
+    assert gaz.geometry("geonames:616052") is None
+
+
+def test_country_of_point_and_reverse(gaz: OfflineGazetteer) -> None:
+    assert gaz.country_of_point(*YEREVAN) == "AM"
+    assert gaz.country_of_point(48.8566, 2.3522) == "FR"
+    assert gaz.country_of_point(0.0, -30.0) is None  # mid-Atlantic
+    loc = gaz.reverse(YEREVAN)
+    assert loc is not None and loc.raw["country"] == "AM"
+    yerevan = gaz.get("geonames:616052")
+    assert yerevan is not None and yerevan.feature_code == "PPLC"
+    assert gaz.get("geonames:0") is None
+
+
+def test_geopy_interface(gaz: OfflineGazetteer) -> None:
+    loc = gaz.geocode("Yerevan")
+    assert loc is not None and abs(loc.latitude - YEREVAN[0]) < 0.2
+
+
+def test_names_for_matcher(gaz: OfflineGazetteer) -> None:
+    rows = list(gaz.names_for_matcher(min_population=1_000_000))
+    kinds = {kind for _, _, kind in rows}
+    assert {"country", "admin1", "city", "continent"} <= kinds
+    assert ("Yerevan", "geonames:616052", "city") in rows
+    assert not any(kind == "city" and pid == "geonames:174895" for _, pid, kind in rows)  # Goris
+
+
+def test_ensure_index_keeps_fresh_and_rebuilds_stale(
+    offline_index: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = offline_index.stat().st_mtime_ns
+    ensure_index(offline_index, progress=False)
+    assert offline_index.stat().st_mtime_ns == before
+    # A copy whose fingerprint differs is rebuilt (the build itself is stubbed: it is
+    # exercised by the session fixture already).
+    built: list[Path] = []
+    monkeypatch.setattr(index_module, "build_index", lambda p, progress: built.append(p) or p)
+    stale = tmp_path / "stale.sqlite"
+    stale.write_bytes(offline_index.read_bytes())
+    with sqlite3.connect(stale) as conn:
+        conn.execute("UPDATE meta SET value = 'old' WHERE key = 'fingerprint'")
+    ensure_index(stale, progress=False)
+    ensure_index(tmp_path / "missing.sqlite", progress=False)
+    assert built == [stale, tmp_path / "missing.sqlite"]
+    ensure_index(offline_index, progress=False)
+    assert len(built) == 2
+    assert read_meta(offline_index)["builder_version"]
+
+
+def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    from geomap.errors import DataMissingError
+
+    with pytest.raises(DataMissingError, match="not found"):
+        OfflineGazetteer(tmp_path / "nope.sqlite")
+
+
+@pytest.mark.parametrize(
+    "name", ["Saint-Étienne", "St. Louis", "Washington, D.C.", "L'Aquila", "O'Fallon", "A  b--c"]
+)
+def test_fast_normalize_matches_normalize(name: str) -> None:
+    assert fast_normalize(name) == normalize(name)
+
+
+def test_usable_alias_filters_codes() -> None:
+    assert usable_alias("Kiev") and usable_alias("Нахичевань") and usable_alias("NYC")
+    for bad in ("LAX", "75001", "http://example.org", "www.paris.fr", "", "12-34"):
+        assert not usable_alias(bad), bad
