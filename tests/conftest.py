@@ -180,3 +180,21 @@ def xss_result(xss_article: _Article) -> _ParseResult:
     return build_result(
         xss_article, {"Yerevan": SAMPLE_PLACES["Yerevan"], "Baku": SAMPLE_PLACES["Baku"]}
     )
+
+
+# --- offline gazetteer index (issue 2) ----------------------------------------------------------
+@_pytest.fixture(scope="session")
+def offline_index(tmp_path_factory: _pytest.TempPathFactory) -> _Path:
+    """The offline index, built once per session (~30 s); GEOMAP_TEST_INDEX reuses a file."""
+    import os
+
+    from geomap.config import Settings
+    from geomap.gazetteer.index import ensure_index, is_fresh
+
+    reuse = os.environ.get("GEOMAP_TEST_INDEX")
+    if reuse:
+        return ensure_index(_Path(reuse), progress=False)
+    user_index = Settings().index_file  # a fresh per-user index is read-only here: reuse it
+    if user_index.exists() and is_fresh(user_index):
+        return user_index
+    return ensure_index(tmp_path_factory.mktemp("index") / "index.sqlite", progress=False)
