@@ -182,6 +182,17 @@ class GeocoderCache:
             raise StoreError(f"{self.path}: cannot write the geocoder cache: {exc}") from exc
         return max(0.0, slot - now)
 
+    def mark_sent(self, service: str) -> None:
+        """Stamp the slot with the moment the request really leaves, after any wait."""
+        try:
+            with self._lock:
+                self._db.execute(
+                    "UPDATE geocoder_slots SET next_at = max(next_at, ?) WHERE service = ?",
+                    (self._clock(), service),
+                )
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot write the geocoder cache: {exc}") from exc
+
     def count(self) -> int:
         with self._lock:
             (n,) = self._db.execute("SELECT COUNT(*) FROM geocoder_cache").fetchone()

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from geopy import exc as geopy_exc
+from geopy.adapters import RequestsAdapter
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim, Photon
 
@@ -67,6 +68,13 @@ class _Nominatim(Nominatim):
         if params.get("polygon_geojson"):
             params = {**params, "polygon_threshold": POLYGON_THRESHOLD}
         return super()._construct_url(base_api, params)
+
+
+def _adapter_without_retries(**kwargs: Any) -> RequestsAdapter:
+    """geopy's requests adapter, minus urllib3's own retries (2 by default, read
+    time-outs included): RateLimiter retries with back-off, and a hung service
+    would otherwise cost 3 x 3 time-outs per name."""
+    return RequestsAdapter(max_retries=0, **kwargs)
 
 
 def service_url(provider: str, url: str | None) -> tuple[str, str]:
@@ -121,15 +129,18 @@ class OnlineGeocoder(GazetteerLayer):
         self._down_reason = ""
         self._lock = threading.Lock()
         self.requests_made = 0  # HTTP requests, retries included (for --verbose and tests)
+        common: dict[str, Any] = {
+            "domain": domain,
+            "scheme": scheme,
+            "user_agent": user_agent,
+            "timeout": timeout,
+            "adapter_factory": _adapter_without_retries,
+        }
         try:
             if provider == "nominatim":
-                self.client: Nominatim | Photon = _Nominatim(
-                    domain=domain, scheme=scheme, user_agent=user_agent, timeout=timeout
-                )
+                self.client: Nominatim | Photon = _Nominatim(**common)
             else:
-                self.client = Photon(
-                    domain=domain, scheme=scheme, user_agent=user_agent, timeout=timeout
-                )
+                self.client = Photon(**common)
         except geopy_exc.ConfigurationError as exc:
             raise ConfigError(f"{provider} at {self.service}: {exc}") from exc
         wait = max(2.0 * self.min_delay, 0.5) if error_wait is None else error_wait
@@ -152,6 +163,7 @@ class OnlineGeocoder(GazetteerLayer):
             wait = self.cache.reserve_slot(self.service, self.min_delay)
             if wait > 0:
                 time.sleep(wait)
+            self.cache.mark_sent(self.service)
         with self._lock:
             self.requests_made += 1
         try:

@@ -1,0 +1,485 @@
+"""The online layer, through geopy's real Nominatim (and Photon) classes talking HTTP
+to a fake service on 127.0.0.1 (tests/fake_nominatim.py). No other network."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fake_nominatim import FakeGeocoderServer, closed_port_url
+from geopy.geocoders import Nominatim
+
+from geomap.config import Settings, load_settings
+from geomap.errors import ConfigError, GeocoderUnavailable
+from geomap.export import feature_collection
+from geomap.gazetteer.cache import GeocoderCache
+from geomap.gazetteer.geocoders import (
+    OnlineGeocoder,
+    build_online_layer,
+    online_candidates,
+    online_resolution,
+    pick_online,
+)
+from geomap.models import Article, Mention, Resolution
+
+MIN_DELAY = 0.3
+TIMEOUT = 0.5
+UA = "geomap-tests/1.0 (tests@example.org)"
+
+
+@pytest.fixture
+def server():
+    with FakeGeocoderServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def cache_file(tmp_path: Path) -> Path:
+    return tmp_path / "geocoder-cache.sqlite"
+
+
+def make(url: str, cache_file: Path, **kwargs) -> OnlineGeocoder:
+    """A fresh geocoder, as a new run would build it (same cache file = same user)."""
+    kwargs.setdefault("timeout", TIMEOUT)
+    kwargs.setdefault("min_delay", MIN_DELAY)
+    ttl = kwargs.pop("ttl_days", 30.0)
+    clock = kwargs.pop("cache_clock", time.time)
+    cache = GeocoderCache(cache_file, ttl_days=ttl, clock=clock)
+    return OnlineGeocoder(kwargs.pop("provider", "nominatim"), url=url, user_agent=UA,
+                          cache=cache, **kwargs)  # fmt: skip
+
+
+def unresolved(text: str, article: str = "a1", start: int = 0) -> Resolution:
+    mention = Mention(article, text, start, start + len(text), f"Fighting near {text}.", "GPE")
+    return Resolution(mention, None, 0.0, "no candidate in any gazetteer")
+
+
+# -- placing what the gazetteers do not know ------------------------------------------------
+
+
+def test_place_absent_from_gazetteers_is_placed_with_its_polygon(server, cache_file):
+    geo = make(server.url, cache_file)
+    res = online_resolution(geo, unresolved("the Kerem Shalom crossing"), threshold=0.35)
+    place = res.place
+    assert place is not None, res.why
+    assert place.id == "geocoder:nominatim:way/9000001"
+    assert place.name == "Kerem Shalom Crossing"
+    assert place.kind == "crossing"
+    assert place.country == "IL"
+    assert place.source == "geocoder:nominatim"
+    assert place.geometry["type"] == "Polygon"
+    assert (place.lat, place.lon) == pytest.approx((31.2236, 34.2842))
+    assert res.confidence >= 0.35
+    # provenance: which service, what was asked, when
+    assert place.extra["source"] == "geocoder:nominatim"
+    assert place.extra["query"] == "Kerem Shalom crossing"
+    assert place.extra["fetched_at"].endswith("Z")
+    assert "OpenStreetMap" in place.extra["licence"]
+    # geopy's own Nominatim class made the request, asking for polygons in English
+    (req,) = server.searches()
+    assert req.path == "/search"
+    assert req.params["polygon_geojson"] == "1"
+    assert req.params["format"] == "json"
+    assert req.params["accept-language"] == "en"
+    assert req.user_agent == UA
+    assert isinstance(geo.client, Nominatim)
+
+
+def test_geocoder_places_reach_the_geojson_output(server, cache_file):
+    geo = make(server.url, cache_file)
+    text = "Shelling hit Nahal Oz overnight."
+    m = Mention("a1", "Nahal Oz", 13, 21, text, "GPE")
+    assert text[m.start : m.end] == m.text
+    res = online_resolution(geo, Resolution(m, None, 0.0, "no candidate"), threshold=0.35)
+    fc = feature_collection([Article("a1", text)], [res])
+    (feature,) = fc["features"]
+    assert feature["geometry"]["type"] == "Polygon"
+    props = feature["properties"]
+    assert props["source"] == "geocoder:nominatim"
+    assert props["query"] == "Nahal Oz"
+    assert props["mentions"][0]["text"] == "Nahal Oz"
+    assert fc["unresolved"] == []
+
+
+def test_point_only_answer_keeps_the_point(server, cache_file):
+    geo = make(server.url, cache_file)
+    (cand,) = geo.candidates("Zikim")
+    assert cand.geometry is None
+    assert cand.to_place().geometry == {"type": "Point", "coordinates": [34.5236, 31.6086]}
+    assert cand.aliases == ("זיקים",)
+
+
+def test_geopy_interface_still_works(server, cache_file):
+    geo = make(server.url, cache_file)
+    loc = geo.geocode("Nahal Oz")
+    assert loc is not None and loc.address == "Nahal Oz"
+    assert (loc.latitude, loc.longitude) == pytest.approx((31.4722, 34.4975))
+
+
+def test_namesakes_far_apart_make_it_abstain_unless_the_article_says_where(server, cache_file):
+    geo = make(server.url, cache_file)
+    found = online_candidates(geo, "Springfield")
+    assert [c.admin1 for c in found] == ["Illinois", "Missouri"]
+    assert found[0].population == 114394
+    best, confidence, why = pick_online("Springfield", found)
+    assert confidence < 0.35 and "namesake" in why
+    res = online_resolution(geo, unresolved("Springfield"), threshold=0.35)
+    assert res.place is None and "best guess" in res.why
+    best, confidence, _ = pick_online("Springfield", found, countries={"US"})
+    assert confidence >= 0.35  # both are in the US: still the service's first answer
+    assert len(server.searches()) == 1
+
+
+def test_answer_named_unlike_the_mention_is_not_trusted(server, cache_file):
+    server.places["blinken"] = [dict(server.places["zikim"][0], name="Blinkenweg")]
+    geo = make(server.url, cache_file)
+    res = online_resolution(geo, unresolved("Blinken"), threshold=0.35)
+    assert res.place is None
+
+
+# -- the cache ----------------------------------------------------------------------------
+
+
+def test_second_run_makes_no_request(server, cache_file):
+    first = make(server.url, cache_file)
+    assert first.candidates("Nahal Oz")
+    assert len(server.searches()) == 1
+    second = make(server.url, cache_file)  # a new run: new objects, same cache file
+    again = second.candidates("nahal  OZ")  # same normalized query
+    assert [c.id for c in again] == ["geocoder:nominatim:relation/9000002"]
+    assert again[0].geometry is not None and again[0].geometry["type"] == "Polygon"
+    assert len(server.searches()) == 1
+    assert second.requests_made == 0
+
+
+def test_negative_answers_are_cached_and_expire(server, cache_file):
+    now = [1_000_000.0]
+    geo = make(server.url, cache_file, ttl_days=1, cache_clock=lambda: now[0])
+    assert geo.candidates("Atlantis") == []
+    assert (
+        make(server.url, cache_file, ttl_days=1, cache_clock=lambda: now[0]).candidates("Atlantis")
+        == []
+    )
+    assert server.queries() == ["Atlantis"]
+    now[0] += 2 * 86400  # past the TTL: asked again (the map grows)
+    later = make(server.url, cache_file, ttl_days=1, cache_clock=lambda: now[0])
+    assert later.candidates("Atlantis") == []
+    assert server.queries() == ["Atlantis", "Atlantis"]
+
+
+def test_expired_positive_answer_survives_an_outage(server, cache_file):
+    now = [1_000_000.0]
+    geo = make(server.url, cache_file, ttl_days=1, cache_clock=lambda: now[0])
+    assert geo.candidates("Zikim")
+    now[0] += 2 * 86400
+    server.behaviour = "503"
+    stale = make(server.url, cache_file, ttl_days=1, cache_clock=lambda: now[0], max_retries=0)
+    assert [c.name for c in stale.candidates("Zikim")] == ["Zikim"]  # stale-if-error
+
+
+def test_cache_is_shared_by_two_processes(server, cache_file):
+    """WAL lets another process read and write the cache while this one holds it open."""
+    import subprocess
+    import sys
+
+    holder = GeocoderCache(cache_file)
+    holder.put("nominatim", "s", "x", "X", [])
+    code = (
+        "import sys; from geomap.gazetteer.cache import GeocoderCache\n"
+        "c = GeocoderCache(sys.argv[1]); assert c.get('nominatim', 's', 'x').negative\n"
+        "c.put('nominatim', 's', 'y', 'Y', [{'lat': '1', 'lon': '2'}])\n"
+    )
+    subprocess.run([sys.executable, "-c", code, str(cache_file)], check=True, timeout=60)
+    assert holder.get("nominatim", "s", "y").answer == [{"lat": "1", "lon": "2"}]
+    assert holder.path.with_name(holder.path.name + "-wal").exists()
+
+
+# -- politeness -----------------------------------------------------------------------------
+
+
+def record_sends(geo: OnlineGeocoder, sent: list[float]) -> None:
+    """Stamp the moment geopy's HTTP adapter sends each request."""
+    get_json = geo.client.adapter.get_json
+
+    def stamped(url, **kwargs):
+        sent.append(time.monotonic())
+        return get_json(url, **kwargs)
+
+    geo.client.adapter.get_json = stamped
+
+
+def gaps(times: list[float]) -> list[float]:
+    return [b - a for a, b in zip(times, times[1:], strict=False)]
+
+
+# The client spaces requests exactly; the server's arrival stamps also carry thread
+# scheduling jitter on a loaded machine, hence their 50 ms of slack.
+JITTER = 0.05
+
+
+def test_new_names_are_asked_at_least_min_delay_apart(server, cache_file):
+    geo = make(server.url, cache_file)
+    sent: list[float] = []
+    record_sends(geo, sent)
+    for name in ("Nahal Oz", "Zikim", "Nahal Oz", "Atlantis"):
+        geo.candidates(name)
+    assert server.queries() == ["Nahal Oz", "Zikim", "Atlantis"]
+    assert len(sent) == 3 and min(gaps(sent)) >= MIN_DELAY, gaps(sent)
+    arrived = [r.time for r in server.searches()]
+    assert min(gaps(arrived)) >= MIN_DELAY - JITTER, gaps(arrived)
+
+
+def test_two_geocoders_sharing_a_cache_share_the_rate_limit(server, cache_file):
+    """Two processes (here: two objects with separate RateLimiters) book slots in the file."""
+    a, b = make(server.url, cache_file), make(server.url, cache_file)
+    sent: list[float] = []
+    record_sends(a, sent)
+    record_sends(b, sent)
+    a.candidates("Nahal Oz")
+    b.candidates("Zikim")
+    a.candidates("Atlantis")
+    assert len(sent) == 3 and min(gaps(sent)) >= MIN_DELAY, gaps(sent)
+    arrived = [r.time for r in server.searches()]
+    assert min(gaps(arrived)) >= MIN_DELAY - JITTER, gaps(arrived)
+
+
+def test_user_agent_is_required_for_nominatim(tmp_path):
+    with pytest.raises(ConfigError, match="User-Agent"):
+        load_settings({"geocoder": "nominatim"}, environ={})
+    with pytest.raises(ConfigError, match="User-Agent"):
+        OnlineGeocoder("nominatim", url="http://127.0.0.1:9", user_agent="  ")
+    # Photon asks for none
+    assert load_settings({"geocoder": "photon"}, environ={}).user_agent is None
+
+
+def test_build_online_layer_follows_the_settings(tmp_path, monkeypatch):
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
+    assert build_online_layer(Settings()) is None
+    settings = load_settings(
+        {"geocoder": "nominatim", "geocoder_url": "http://127.0.0.1:8080/nominatim/",
+         "user_agent": UA, "geocoder_timeout": 7, "geocoder_min_delay": 2},
+        environ={},
+    )  # fmt: skip
+    layer = build_online_layer(settings)
+    assert layer is not None
+    assert layer.client.api == "http://127.0.0.1:8080/nominatim/search"
+    assert layer.client.timeout == 7 and layer.min_delay == 2
+    assert layer.cache is not None and layer.cache.path == tmp_path / "geocoder-cache.sqlite"
+    public = build_online_layer(load_settings({"geocoder": "photon"}, environ={}))
+    assert public is not None and public.client.api == "https://photon.komoot.io/api"
+    with pytest.raises(ConfigError):
+        build_online_layer(replace_url(settings, "ftp://example.org"))
+
+
+def replace_url(settings: Settings, url: str) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, geocoder_url=url)
+
+
+# -- faults ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("behaviour", ["503", "429", "500"])
+def test_service_errors_are_retried_then_reported(server, cache_file, behaviour):
+    server.behaviour = behaviour
+    geo = make(server.url, cache_file, error_wait=MIN_DELAY)
+    with pytest.raises(GeocoderUnavailable) as info:
+        geo.candidates("Nahal Oz")
+    message = str(info.value)
+    assert "nominatim" in message and server.url in message and "'Nahal Oz'" in message
+    assert "\n" not in message
+    assert len(server.searches()) == 3  # first try + max_retries=2
+    # nothing cached: a healthy server is asked again and places it
+    server.behaviour = "healthy"
+    assert [c.name for c in make(server.url, cache_file).candidates("Nahal Oz")] == ["Nahal Oz"]
+    assert len(server.searches()) == 4
+
+
+def test_refusal_403_is_not_retried(server, cache_file):
+    server.behaviour = "403"
+    geo = make(server.url, cache_file)
+    with pytest.raises(GeocoderUnavailable, match="403"):
+        geo.candidates("Zikim")
+    assert len(server.searches()) == 1
+
+
+def test_hanging_service_times_out(server, cache_file):
+    server.behaviour = "hang"
+    geo = make(server.url, cache_file, max_retries=1, error_wait=MIN_DELAY)
+    started = time.monotonic()
+    with pytest.raises(GeocoderUnavailable, match="timed out"):
+        geo.candidates("Zikim")
+    assert time.monotonic() - started < 3 * TIMEOUT + MIN_DELAY + 1.0
+    assert len(server.searches()) == 2
+
+
+def test_connection_refused(cache_file):
+    geo = make(closed_port_url(), cache_file, max_retries=0)
+    with pytest.raises(GeocoderUnavailable, match="unreachable"):
+        geo.candidates("Zikim")
+
+
+def test_after_a_failure_the_run_stops_asking_for_a_while(server, cache_file):
+    server.behaviour = "503"
+    geo = make(server.url, cache_file, max_retries=0)
+    with pytest.raises(GeocoderUnavailable):
+        geo.candidates("Zikim")
+    started = time.monotonic()
+    with pytest.raises(GeocoderUnavailable, match="not asked"):
+        geo.candidates("Nahal Oz")
+    assert time.monotonic() - started < 0.2
+    assert server.queries() == ["Zikim"]
+    # cached answers are still served meanwhile
+    server.behaviour = "healthy"
+    assert make(server.url, cache_file).candidates("Zikim")
+
+
+def test_a_run_against_a_failing_service_completes_and_a_later_retry_places(server, cache_file):
+    """What the pipeline does with each unresolved mention, then what a retry does."""
+    server.behaviour = "503"
+    geo = make(server.url, cache_file, max_retries=0)
+    pending = [unresolved("Nahal Oz"), unresolved("Zikim", start=20)]
+    kept = []
+    for res in pending:
+        try:
+            kept.append(online_resolution(geo, res, threshold=0.35))
+        except GeocoderUnavailable as exc:
+            kept.append(Resolution(res.mention, None, 0.0, f"geocoder unavailable: {exc}"))
+    assert all(r.place is None and "geocoder unavailable" in r.why for r in kept)
+    server.behaviour = "healthy"
+    retry = make(server.url, cache_file)
+    placed = [online_resolution(retry, r, threshold=0.35) for r in kept]
+    assert [r.place.name if r.place else None for r in placed] == ["Nahal Oz", "Zikim"]
+
+
+# -- Photon ---------------------------------------------------------------------------------
+
+
+def test_photon_answers_become_candidates(server, cache_file):
+    geo = make(server.url, cache_file, provider="photon")
+    (cand,) = geo.candidates("Kerem Shalom crossing")
+    assert cand.source == "geocoder:photon"
+    assert cand.id == "geocoder:photon:way/9000001"
+    assert cand.kind == "crossing" and cand.country == "IL"
+    assert (cand.lat, cand.lon) == pytest.approx((31.2236, 34.2842))
+    assert server.searches()[0].path == "/api"
+    assert make(server.url, cache_file, provider="photon").candidates("Kerem Shalom crossing")
+    assert len(server.searches()) == 1
+
+
+# -- the commands ---------------------------------------------------------------------------
+
+
+def test_geocode_command_shows_the_online_layer(server, tmp_path, monkeypatch):
+    from geomap.cli import main
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GEOMAP_GEOCODER_MIN_DELAY", str(MIN_DELAY))
+    monkeypatch.setenv("GEOMAP_GEOCODER_TIMEOUT", str(TIMEOUT))
+    # Offline layer: an index path that does not exist and cannot be built is reported, not fatal
+    monkeypatch.setattr("geomap.gazetteer.index.ensure_index", _no_index)
+    result = CliRunner().invoke(
+        main,
+        ["geocode", "Nahal Oz", "--geocoder", "nominatim", "--geocoder-url", server.url,
+         "--user-agent", UA],
+    )  # fmt: skip
+    assert "== online (nominatim at " in result.output, result.output
+    assert "geocoder:nominatim:relation/9000002" in result.output
+    assert "== curated" in result.output
+    assert server.searches()[0].user_agent == UA
+
+
+def _no_index(path, **_):
+    from geomap.errors import DataMissingError
+
+    raise DataMissingError(f"offline gazetteer index not built: {path}")
+
+
+def test_geocode_command_refuses_nominatim_without_user_agent(tmp_path, monkeypatch):
+    from geomap.cli import main
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("GEOMAP_USER_AGENT", raising=False)
+    result = CliRunner().invoke(main, ["geocode", "Zikim", "--geocoder", "nominatim"])
+    assert result.exit_code != 0
+    assert "User-Agent" in result.output
+
+
+def test_retry_unresolved_places_stored_mentions_and_loses_nothing(server, tmp_path, monkeypatch):
+    from geomap.cli import main
+    from geomap.store import Store
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GEOMAP_GEOCODER_MIN_DELAY", str(MIN_DELAY))
+    monkeypatch.setenv("GEOMAP_GEOCODER_TIMEOUT", str(TIMEOUT))
+    db = tmp_path / "store.db"
+    text = "Rockets fell on Nahal Oz and Zikim, and near Yerevan. Atlantis was quiet."
+    article = Article("a1", text, title="t")
+    yerevan = _place_yerevan()
+
+    def mention(surface: str) -> Mention:
+        start = text.index(surface)
+        return Mention("a1", surface, start, start + len(surface), text, "GPE")
+
+    resolutions = [
+        Resolution(mention("Nahal Oz"), None, 0.0, "no candidate in any gazetteer"),
+        Resolution(mention("Zikim"), None, 0.0, "no candidate in any gazetteer"),
+        Resolution(mention("Yerevan"), yerevan, 0.9, "offline"),
+        Resolution(mention("Atlantis"), None, 0.0, "no candidate in any gazetteer"),
+    ]
+    with Store(db) as store:
+        store.save(article, resolutions)
+    args = ["resolve", "--retry-unresolved", "--db", str(db), "--geocoder", "nominatim",
+            "--geocoder-url", server.url, "--user-agent", UA]  # fmt: skip
+
+    # The service is down: the command finishes, says so, and the store is untouched.
+    server.behaviour = "503"
+    down = CliRunner().invoke(main, args)
+    assert down.exit_code == 2, down.output
+    assert "3 failed" in down.output
+    with Store(db) as store:
+        assert len(store.unresolved()) == 3
+        assert [r.place.id for r in store.resolutions() if r.place] == ["geonames:616052"]
+
+    # Later, the service is back: what it knows is placed, the rest stays unresolved.
+    server.behaviour = "healthy"
+    up = CliRunner().invoke(main, args)
+    assert up.exit_code == 0, up.output
+    assert "2 placed, 1 still unresolved, 0 failed" in up.output
+    with Store(db) as store:
+        placed = {r.mention.text: r.place for r in store.resolutions() if r.place}
+        assert set(placed) == {"Nahal Oz", "Zikim", "Yerevan"}
+        assert placed["Nahal Oz"].geometry["type"] == "Polygon"
+        assert placed["Nahal Oz"].extra["source"] == "geocoder:nominatim"
+        assert placed["Yerevan"].id == "geonames:616052"
+        assert [r.mention.text for r in store.unresolved()] == ["Atlantis"]
+        exported = store.to_geojson()
+    assert json.dumps(exported)  # still a valid FeatureCollection
+    asked = server.queries()
+    # a third run asks nothing new: everything is cached, including the negative answer
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0 and server.queries() == asked
+
+
+def _place_yerevan():
+    from geomap.models import Place
+
+    return Place("geonames:616052", "Yerevan", "city",
+                 {"type": "Point", "coordinates": [44.5136, 40.1811]}, "geonames",
+                 country="AM", lat=40.1811, lon=44.5136)  # fmt: skip
+
+
+def test_retry_unresolved_needs_an_online_geocoder(tmp_path, monkeypatch):
+    from geomap.cli import main
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("GEOMAP_GEOCODER", raising=False)
+    result = CliRunner().invoke(
+        main, ["resolve", "--retry-unresolved", "--db", str(tmp_path / "s.db")]
+    )
+    assert result.exit_code == 2
+    assert "needs an online geocoder" in result.output
