@@ -483,3 +483,67 @@ def test_retry_unresolved_needs_an_online_geocoder(tmp_path, monkeypatch):
     )
     assert result.exit_code == 2
     assert "needs an online geocoder" in result.output
+
+
+# -- through the pipeline ------------------------------------------------------------------
+
+
+def test_pipeline_places_what_the_gazetteers_miss_and_survives_an_outage(
+    server, offline_index, tmp_path, monkeypatch
+):
+    from geomap.cli import main
+    from geomap.export import result_to_geojson
+    from geomap.pipeline import Engine, geoparse
+    from geomap.store import Store
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path / "run1"))
+    settings = Settings(
+        index_path=offline_index, geocoder="nominatim", geocoder_url=server.url,
+        user_agent=UA, geocoder_min_delay=MIN_DELAY, geocoder_timeout=TIMEOUT,
+    )  # fmt: skip
+    engine = Engine(settings)
+    text = "Fighting was reported in Zikim, Israel, on Sunday, and in Nahal Oz, Israel, on Monday."
+
+    def places(result):
+        return {r.mention.text: r.place for r in result.resolutions}
+
+    # Neither village is in the curated or offline gazetteer: the geocoder places them.
+    first = places(geoparse(text, engine=engine))
+    assert first["Israel"].id == "ne:ISR"  # offline, not asked online
+    assert first["Zikim"].source == "geocoder:nominatim"
+    assert first["Zikim"].geometry["type"] == "Point"
+    assert first["Nahal Oz"].geometry["type"] == "Polygon"
+    assert sorted(server.queries()) == ["Nahal Oz", "Zikim"]
+
+    # A second run (a new online layer, same cache file) asks nothing.
+    engine.online = build_online_layer(settings)
+    second = places(geoparse(text, engine=engine))
+    assert {k: v.id for k, v in second.items()} == {k: v.id for k, v in first.items()}
+    assert len(server.queries()) == 2
+
+    # Another user, empty cache, service down: the run completes, Israel is placed,
+    # the villages are unresolved with the reason.
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path / "run2"))
+    engine.online = build_online_layer(settings)
+    server.behaviour = "503"
+    down = geoparse(text, engine=engine)
+    assert places(down)["Israel"].id == "ne:ISR"
+    reasons = {u["text"]: u["reason"] for u in result_to_geojson(down)["unresolved"]}
+    assert set(reasons) == {"Zikim", "Nahal Oz"}
+    assert all("geocoder unavailable" in why for why in reasons.values()), reasons
+    db = tmp_path / "store.db"
+    with Store(db) as store:
+        store.save(down)
+
+    # Later, against a healthy service, --retry-unresolved places them in the store.
+    server.behaviour = "healthy"
+    result = CliRunner().invoke(
+        main,
+        ["resolve", "--retry-unresolved", "--db", str(db), "--geocoder", "nominatim",
+         "--geocoder-url", server.url, "--user-agent", UA],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    with Store(db) as store:
+        assert store.unresolved() == []
+        stored = {r.mention.text: r.place.id for r in store.resolutions() if r.place}
+    assert stored == {k: v.id for k, v in first.items()}
