@@ -132,8 +132,8 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
 
 
 class Prediction(NamedTuple):
-    """One predicted mention. The first six fields are the scoring contract; ``name`` and
-    ``reason`` (why an abstention abstained) only feed the error analysis."""
+    """One predicted mention. The first six fields are the scoring contract; ``name``,
+    ``reason`` (why an abstention abstained) and ``label`` only feed the error analysis."""
 
     start: int
     end: int
@@ -143,6 +143,7 @@ class Prediction(NamedTuple):
     kind: str | None = None
     name: str | None = None
     reason: str | None = None
+    label: str | None = None  # how the mention was found (GPE, gazetteer, ...)
 
     @property
     def placed(self) -> bool:
@@ -164,6 +165,7 @@ def predictions_from_result(result: ParseResult) -> dict[str, list[Prediction]]:
                 place.kind if place is not None else None,
                 place.name if place is not None else None,
                 None if place is not None else res.why,
+                m.label or None,
             )
         )
     return dict(out)
@@ -336,6 +338,12 @@ class Report:
         ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:n]
         return [(k, len(v), statistics.median(v)) for k, v in ranked]
 
+    def by_label(self, category: str) -> list[tuple[str, int]]:
+        """How the mentions of a category were found (spaCy label, gazetteer matcher...)."""
+        return Counter(
+            str(c.detail.get("label") or "?") for c in self.errors.get(category, [])
+        ).most_common()
+
     def top_reasons(self, n: int = TOP) -> list[tuple[str, int]]:
         return Counter(
             str(c.detail.get("reason") or "?") for c in self.errors.get("abstained", [])
@@ -389,6 +397,9 @@ class Report:
                 for (text, pred, gold), n, km in self.top_wrong(cat, top):
                     lines.append(f"{n:6d}  {text!r} -> {pred}; gold {gold!r}; median {km:.0f} km")
                 continue
+            if cat != "not_recognized":
+                labels = ", ".join(f"{lab} {n}" for lab, n in self.by_label(cat))
+                lines.append(f"        found by: {labels}")
             if cat == "abstained":
                 reasons = "; ".join(f"{r} ({n})" for r, n in self.top_reasons(5))
                 lines.append(f"        reasons: {reasons}")
@@ -454,7 +465,11 @@ def score(
             if not p.placed:
                 errors["abstained"].append(
                     ErrorCase(
-                        doc.id, p.start, p.end, p.text, {"gold_name": g.name, "reason": p.reason}
+                        doc.id,
+                        p.start,
+                        p.end,
+                        p.text,
+                        {"gold_name": g.name, "reason": p.reason, "label": p.label},
                     )
                 )
                 continue
@@ -505,7 +520,7 @@ def score(
 
 
 def _pred_detail(p: Prediction) -> dict[str, Any]:
-    return {"predicted_id": p.place_id, "predicted_name": p.name, "kind": p.kind}
+    return {"predicted_id": p.place_id, "predicted_name": p.name, "kind": p.kind, "label": p.label}
 
 
 # --------------------------------------------------------------------------- running

@@ -306,7 +306,7 @@ class FakeEngine:
                 start = article.text.find(name)
                 if start < 0:
                     continue
-                mention = Mention(article.id, name, start, start + len(name))
+                mention = Mention(article.id, name, start, start + len(name), label="GPE")
                 place = None
                 if where is not None:
                     lat, lon = where
@@ -342,6 +342,7 @@ def test_evaluate_runs_the_engine_in_batches_and_scores(tmp_path):
     assert report.recognition["f1"] == 1.0
     assert report.end_to_end == report.end_to_end | {"tp": 4, "predicted": 4, "gold": 8}
     assert report.top_strings("abstained") == [("Ararat", 4)]
+    assert report.by_label("abstained") == [("GPE", 4)]
     assert report.seconds is not None
 
 
