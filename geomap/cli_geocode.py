@@ -81,6 +81,13 @@ def print_table(title: str, found: list[Candidate]) -> None:
 @_GEOCODER_URL
 @_USER_AGENT
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
+@click.option(
+    "--layer",
+    "layers",
+    type=click.Choice(["curated", "offline", "online"]),
+    multiple=True,
+    help="Only these layers (repeatable; default: all three).",
+)
 @click.pass_context
 def geocode(
     ctx: click.Context,
@@ -89,6 +96,7 @@ def geocode(
     geocoder_url: str | None,
     user_agent: str | None,
     limit: int,
+    layers: tuple[str, ...],
 ) -> None:
     """Show the candidates each layer (curated, offline, online) returns for NAME."""
     from geomap.cli import settings_from
@@ -118,9 +126,14 @@ def geocode(
 
         return OfflineGazetteer(ensure_index(settings.index_file)).candidates(name, limit=limit)
 
-    layer(f"curated ({settings.gazetteer_path})", curated)
-    layer(f"offline ({settings.index_file})", offline)
-    if settings.geocoder == "none":
+    wanted = set(layers or ("curated", "offline", "online"))
+    if "curated" in wanted:
+        layer(f"curated ({settings.gazetteer_path})", curated)
+    if "offline" in wanted:
+        layer(f"offline ({settings.index_file})", offline)
+    if "online" not in wanted:
+        pass
+    elif settings.geocoder == "none":
         click.echo("== online: off (use --geocoder nominatim|photon or GEOMAP_GEOCODER)")
     else:
         from geomap.gazetteer.geocoders import build_online_layer, online_candidates
