@@ -361,3 +361,47 @@ def test_articles_given_to_the_engine_carry_the_gold_text(tmp_path):
         progress=False,
     )
     assert [(a.id, a.text) for a in seen] == [("x", text)]
+
+
+# ---------------------------------------------------------------- geomap eval
+
+
+def test_eval_command_prints_metrics_and_json(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import geomap.pipeline
+    from geomap.cli import main
+
+    line = json.dumps(
+        {
+            "id": "a",
+            "text": "Yerevan is near Ararat.",
+            "toponyms": [
+                {"start": 0, "end": 7, "name": "Yerevan", "lat": 40.18, "lon": 44.51},
+                {"start": 16, "end": 22, "name": "Ararat", "lat": 39.70, "lon": 44.30},
+            ],
+        }
+    )
+    path = write(tmp_path, [line])
+    monkeypatch.setattr(
+        geomap.pipeline, "Engine", lambda settings: FakeEngine({"Yerevan": (40.18, 44.51)})
+    )
+    runner = CliRunner()
+    result = runner.invoke(main, ["eval", str(path), "--errors", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "end-to-end F1@161" in result.output and "'Ararat'" in result.output
+    result = runner.invoke(main, ["eval", str(path), "--json", "--quiet"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["end_to_end"]["precision"] == 1.0 and data["end_to_end"]["recall"] == 0.5
+
+
+def test_eval_command_reports_malformed_gold_in_one_line(tmp_path):
+    from click.testing import CliRunner
+
+    from geomap.cli import main
+
+    path = write(tmp_path, ['{"id": "a", "text": "x"}', "{broken"])
+    result = CliRunner().invoke(main, ["eval", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:2" in result.output and "Traceback" not in result.output
