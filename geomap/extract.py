@@ -9,6 +9,7 @@ knows the name.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -188,13 +189,27 @@ class MentionFinder:
         text = article.text
         tok_at = {t.start: t for t in tokens}
         person_words = self._person_words(text, ents)
-        lex = {(s, e): entry for s, e, entry in self.lexicon.find(text)}
+        ent_starts = [x.start for x in ents]
         chosen: dict[tuple[int, int], str] = {}
+        occupied = bytearray(len(text) + 1)
+        by_start: dict[int, tuple[int, int]] = {}
 
-        def covered(s: int, e: int) -> bool:
-            return any(not (e <= cs or s >= ce) for cs, ce in chosen)
+        def take(s: int, e: int, label: str) -> None:
+            chosen[(s, e)] = label
+            by_start[s] = (s, e)
+            occupied[s:e] = b"\x01" * (e - s)
+
+        def drop(key: tuple[int, int]) -> None:
+            del chosen[key]
+            del by_start[key[0]]
+            occupied[key[0] : key[1]] = bytes(key[1] - key[0])
+
+        def containing_ent(s: int, e: int) -> _Span | None:
+            i = bisect.bisect_right(ent_starts, s) - 1  # spaCy's entities never overlap
+            return ents[i] if i >= 0 and ents[i].end >= e else None
 
         # 1. spaCy's place entities, cleaned; refused when they are a person's name.
+        lex = {(s, e): entry for s, e, entry in self.lexicon.find(text)}
         for ent in ents:
             if ent.label not in PLACE_LABELS:
                 continue
@@ -209,22 +224,26 @@ class MentionFinder:
                 continue
             if not surface[0].isupper() and not surface[0].isdigit() and entry is None:
                 continue
-            chosen[(s, e)] = ent.label
+            take(s, e, ent.label)
 
         # 2. Gazetteer names spaCy missed or mislabelled; a longer known name wins over the
-        #    entity inside it ("southern Armenia" over "Armenia").
+        #    entities inside it ("southern Armenia" over "Armenia").
         for (s, e), entry in sorted(lex.items()):
-            inner = [k for k in chosen if s <= k[0] and k[1] <= e and k != (s, e)]
-            if inner and entry.strength >= 2 and len(inner) == sum(
-                1 for k in chosen if not (e <= k[0] or s >= k[1])
-            ):
+            if any(occupied[s:e]):
+                if entry.strength < 2 or (s, e) in chosen:
+                    continue
+                inner = [by_start[i] for i in range(s, e) if i in by_start]
+                if not all(k[1] <= e for k in inner) or (s > 0 and occupied[s - 1] and
+                                                         occupied[s] and s not in by_start):
+                    continue
                 for k in inner:
-                    del chosen[k]
-            if covered(s, e):
+                    drop(k)
+                take(s, e, "gazetteer")
                 continue
-            label = self._accept_lexicon_match(text, s, e, entry, ents, tok_at, person_words)
+            ent = containing_ent(s, e)
+            label = self._accept_lexicon_match(text, s, e, entry, ent, tok_at, person_words)
             if label:
-                chosen[(s, e)] = label
+                take(s, e, label)
 
         mentions = []
         for (s, e), label in sorted(chosen.items()):
@@ -259,7 +278,7 @@ class MentionFinder:
         s: int,
         e: int,
         entry: LexiconEntry,
-        ents: list[_Span],
+        ent: _Span | None,
         tok_at: dict[int, _Token],
         person_words: set[str],
     ) -> str | None:
@@ -269,7 +288,7 @@ class MentionFinder:
         if not surface[0].isupper() and entry.strength < 3:
             return None
         first = tok_at.get(s)
-        inside = [x for x in ents if x.start <= s and e <= x.end]
+        inside = [ent] if ent is not None else []
         exact = [x for x in inside if x.start == s and x.end == e]
         if self._is_person_word(surface, person_words) and entry.strength < 3:
             return None

@@ -44,6 +44,8 @@ ADMIN1_CONTEXT = 2.0
 NEAR_CONTEXT = 1.5
 NEAR_KM = 300.0
 TEMPERATURE = 1.0
+POPULATION_WEIGHT = 1.0  # per factor of ten
+CONTEXT_MIN_CONFIDENCE = 0.4  # pass-1 answers this sure shape the article's context
 PROVINCE_OF_CITY = -3.0
 SAME_PLACE_KM = 50.0  # candidates this close are one place listed twice, not ambiguity
 # Kinds small enough that "near the other places" means something.
@@ -64,7 +66,7 @@ class _Group:
 
 
 def _population_term(c: Candidate) -> float:
-    return 0.6 * math.log10(max(c.population, 0) + 1)
+    return POPULATION_WEIGHT * math.log10(max(c.population, 0) + 1)
 
 
 def _same_admin1(c: Candidate, q: Candidate) -> bool:
@@ -77,15 +79,48 @@ def _same_admin1(c: Candidate, q: Candidate) -> bool:
     return bool(name) and normalize(str(name)) == normalize(q.name)
 
 
+def _curated_supersedes(found: list[Candidate]) -> list[Candidate]:
+    """The curated layer is deliberate: a general-layer entry for the same place is dropped."""
+    curated = [c for c in found if c.source == "curated"]
+    if not curated:
+        return found
+    out = list(curated)
+    for c in found:
+        if c.source == "curated":
+            continue
+        if any(haversine_km(c.lat, c.lon, k.lat, k.lon) < SAME_PLACE_KM or
+               _inside(k, c) for k in curated):
+            continue
+        out.append(c)
+    return out
+
+
+def _inside(area: Candidate, c: Candidate) -> bool:
+    geom = area.geometry
+    if not geom or geom.get("type") not in ("Polygon", "MultiPolygon"):
+        return False
+    from shapely.geometry import Point, shape
+
+    return bool(shape(geom).contains(Point(c.lon, c.lat)))
+
+
+def _admin1_key(c: Candidate) -> str | None:
+    """The id of the admin-1 region a candidate is (or lies in), to compare across layers."""
+    if c.kind == "admin1":
+        return c.id
+    raw = c.raw if isinstance(c.raw, dict) else {}
+    return raw.get("admin1_id") or None
+
+
 def _base_score(c: Candidate) -> tuple[float, list[str]]:
     why = []
     score = KIND_PRIOR.get(c.kind, 1.0)
     if c.source == "curated":
         score += CURATED_BONUS
         why.append("curated gazetteer")
-    if c.primary:
+    if c.primary or c.source == "curated":  # curated aliases are deliberate, not noise
         score += 1.0
-        why.append("primary name")
+        why.append("primary name" if c.primary else f"curated alias '{c.matched}'")
     else:
         score -= 1.0
         why.append(f"alias '{c.matched}'")
@@ -113,7 +148,7 @@ class Resolver:
         for variant in name_variants(surface):
             found = self.lookup(variant)
             if found:
-                return found, variant
+                return _curated_supersedes(found), variant
         return [], surface
 
     def _qualifier_places(self, qualifier: str) -> list[Candidate]:
@@ -139,7 +174,7 @@ class Resolver:
         first = {k: self._score_group(g, None) for k, g in groups.items()}
         # Context from pass 1's confident answers.
         context = _Context.from_choices(
-            {k: v for k, v in first.items() if v is not None and v[1] >= 0.6}, groups
+            {k: v for k, v in first.items() if v is not None and v[1] >= CONTEXT_MIN_CONFIDENCE}, groups
         )
         results: list[Resolution] = []
         for k, g in groups.items():
@@ -218,7 +253,7 @@ class _Context:
     """What the rest of the article says about where it is."""
 
     countries: dict[str, set[str]]  # ISO2 -> group keys that support it
-    admin1: dict[tuple[str, str], set[str]]
+    admin1: dict[str, set[str]]  # admin-1 place id -> group keys inside it
     points: list[tuple[str, float, float]]
     exclude: str = ""
 
@@ -227,16 +262,14 @@ class _Context:
         cls, choices: dict[str, tuple[Candidate, float, str]], groups: dict[str, _Group]
     ) -> _Context:
         countries: dict[str, set[str]] = defaultdict(set)
-        admin1: dict[tuple[str, str], set[str]] = defaultdict(set)
+        admin1: dict[str, set[str]] = defaultdict(set)
         points = []
         for key, (cand, _conf, _why) in choices.items():
             if cand.country:
                 countries[cand.country].add(key)
-            if cand.kind == "admin1":
-                code = cand.admin1 or cand.source_id.split("-", 1)[-1]
-                admin1[(cand.country or "", str(code).upper())].add(key)
-            elif cand.admin1:
-                admin1[(cand.country or "", str(cand.admin1).upper())].add(key)
+            region = _admin1_key(cand)
+            if region:
+                admin1[region].add(key)
             if cand.kind in POINT_KINDS:
                 points.append((key, cand.lat, cand.lon))
         return cls(dict(countries), dict(admin1), points)
@@ -250,11 +283,12 @@ class _Context:
         if c.country and (self.countries.get(c.country, set()) - {self.exclude}):
             score += COUNTRY_CONTEXT
             why.append(f"article mentions places in {c.country}")
-        if c.kind != "admin1" and c.admin1:
-            keys = self.admin1.get((c.country or "", str(c.admin1).upper()), set())
-            if keys - {self.exclude}:
-                score += ADMIN1_CONTEXT
-                why.append("article mentions its state/province")
+        region = _admin1_key(c)
+        if region and (self.admin1.get(region, set()) - {self.exclude}):
+            score += ADMIN1_CONTEXT
+            why.append(
+                "article names places in it" if c.kind == "admin1" else "article names its state"
+            )
         if c.kind in POINT_KINDS:
             for key, lat, lon in self.points:
                 if key != self.exclude and haversine_km(lat, lon, c.lat, c.lon) < NEAR_KM:

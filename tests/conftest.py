@@ -198,3 +198,61 @@ def offline_index(tmp_path_factory: _pytest.TempPathFactory) -> _Path:
     if user_index.exists() and is_fresh(user_index):
         return user_index
     return ensure_index(tmp_path_factory.mktemp("index") / "index.sqlite", progress=False)
+
+
+@_pytest.fixture(scope="session")
+def engine(offline_index: _Path):
+    """One Engine (spaCy model + gazetteers) for the whole session, offline geocoding."""
+    from geomap.config import Settings
+    from geomap.pipeline import Engine
+
+    return Engine(Settings(index_path=offline_index))
+
+
+# --- web app fixtures (issue 3) -----------------------------------------------------------------
+class FakeEngine:
+    """Stands in for geomap.pipeline.Engine in web tests: the sample places, no model."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def parse(self, articles, errors=()):
+        self.calls += 1
+        results = [build_result(a, dict(SAMPLE_PLACES)) for a in articles]
+        return _ParseResult(
+            tuple(a for r in results for a in r.articles),
+            tuple(x for r in results for x in r.resolutions),
+            tuple(errors),
+        )
+
+
+@_pytest.fixture(scope="session")
+def basemap_dir(tmp_path_factory: _pytest.TempPathFactory) -> _Path:
+    """Where the web app caches the Natural Earth base layer (built once per session)."""
+    return tmp_path_factory.mktemp("basemap")
+
+
+@_pytest.fixture
+def app(tmp_path, seed_result, basemap_dir):
+    """A flaskr-style app over a real temporary store holding the hand-built seed."""
+    from geomap.store import Store
+    from geomap.web import create_app
+
+    db = tmp_path / "web.db"
+    with Store(db) as store:
+        store.save(seed_result)
+    fake = FakeEngine()
+    app = create_app({
+        "TESTING": True,
+        "DATABASE": str(db),
+        "TILES": None,
+        "BASEMAP_DIR": str(basemap_dir),
+        "ENGINE": lambda: fake,
+    })
+    app.config["FAKE_ENGINE"] = fake
+    return app
+
+
+@_pytest.fixture
+def client(app):
+    return app.test_client()

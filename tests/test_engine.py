@@ -1,0 +1,224 @@
+"""The engine end to end: the seed article and the ambiguities a careful reader resolves."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from shapely.geometry import Point, shape
+
+from geomap import geoparse
+from geomap.articles import load_articles
+from geomap.export import result_to_geojson
+from geomap.models import Article
+
+SEED = "seeds/000_42821f2fae6c857c.txt"
+
+
+def places_by_text(result):
+    """surface text -> set of place ids it resolved to (None when unresolved)."""
+    out: dict[str, set] = {}
+    for r in result.resolutions:
+        out.setdefault(r.mention.text, set()).add(r.place.id if r.place else None)
+    return out
+
+
+def parse_text(engine, text: str):
+    return geoparse(text, engine=engine)
+
+
+def place_for(result, surface: str):
+    hits = [r for r in result.resolutions if r.mention.text == surface]
+    assert hits, f"{surface!r} not found among {[r.mention.text for r in result.resolutions]}"
+    return hits[0].place
+
+
+@pytest.fixture(scope="module")
+def seed(engine):
+    articles, errors = load_articles([SEED])
+    assert errors == []
+    return articles[0], engine.parse(articles)
+
+
+def contains(place, lon, lat, km=0):
+    geom = shape(place.geometry)
+    return geom.buffer(km / 111.0).contains(Point(lon, lat)) if km else geom.contains(
+        Point(lon, lat)
+    )
+
+
+def test_seed_places_are_found_every_time_and_at_true_locations(seed):
+    article, result = seed
+    body = article.text
+    by_start = {r.mention.start: r for r in result.resolutions}
+    for r in result.resolutions:
+        assert body[r.mention.start : r.mention.end] == r.mention.text
+    expected = {
+        # name in the text -> (place id prefix, lon, lat, tolerance km); coordinates: GeoNames
+        "Azerbaijan": ("ne:AZE", 49.89, 40.38, 0),
+        "Armenia": ("ne:ARM", 44.51, 40.18, 0),
+        "Artsakh": ("curated:nagorno-karabakh", 46.75, 39.82, 0),
+        "Nagorno-Karabakh": ("curated:nagorno-karabakh", 46.75, 39.82, 0),
+        "Nakhichevan": ("curated:nakhchivan", 45.41, 39.21, 0),
+        "Zangezur Corridor": ("curated:zangezur-corridor", 46.24, 38.90, 15),
+        "California": ("admin1:US-CA", -119.4, 36.8, 300),
+        "New Jersey": ("admin1:US-NJ", -74.4, 40.1, 100),
+        "United States": ("ne:USA", -98.0, 39.0, 0),
+        "U.S.": ("ne:USA", -98.0, 39.0, 0),
+        "Baku": ("geonames:587084", 49.89, 40.38, 10),
+        "Ankara": ("geonames:323786", 32.85, 39.92, 10),
+        "Yerevan": ("geonames:616052", 44.51, 40.18, 10),
+    }
+    for name, (pid, lon, lat, km) in expected.items():
+        starts = [m.start() for m in re.finditer(re.escape(name) + r"(?![a-z])", body)]
+        starts = [s for s in starts if not body[max(0, s - 9) : s].lower().endswith("southern ")]
+        assert starts, name
+        for s in starts:
+            r = by_start.get(s)
+            assert r is not None and r.place is not None, f"{name} at {s} not mapped"
+            assert r.place.id == pid, f"{name} at {s} -> {r.place.id}"
+            assert contains(r.place, lon, lat, km), f"{name} is not at its true location"
+    syunik = {r.place.id for r in result.resolutions if r.mention.text.lower() == "southern armenia"}
+    assert syunik == {"curated:syunik"}
+    nk = next(r.place for r in result.resolutions if r.mention.text == "Artsakh")
+    assert nk.geometry["type"] in ("Polygon", "MultiPolygon")
+    assert "Artsakh" in nk.aliases or nk.name == "Artsakh"
+    corridor = next(r.place for r in result.resolutions if r.mention.text == "Zangezur Corridor")
+    assert corridor.geometry["type"] == "LineString" and corridor.status == "proposed"
+
+
+def test_seed_never_maps_people_outlets_or_laws(seed):
+    _, result = seed
+    mapped = {r.mention.text for r in result.resolutions if r.place is not None}
+    found = {r.mention.text for r in result.resolutions}
+    for word in ["Blinken", "Pelosi", "Eshoo", "Pallone", "Aliyev", "Colonna", "Michel", "Biden",
+                 "Politico", "X", "Section 907", "Pashinyan", "Congress", "State Department"]:
+        assert not any(word in t for t in found), f"{word} was taken for a place"
+    assert "Armenian" not in {
+        r.mention.text for r in result.resolutions if r.place and r.place.kind != "demonym"
+    }
+    assert mapped
+
+
+def test_seed_geojson_schema(seed):
+    article, result = seed
+    fc = result_to_geojson(result)
+    assert fc["type"] == "FeatureCollection"
+    assert fc["articles"] == [
+        {"id": article.id, "title": None, "date": "2023-10-13", "url": None}
+    ]
+    ids = [f["properties"]["id"] for f in fc["features"]]
+    assert len(ids) == len(set(ids))
+    yerevan = next(f for f in fc["features"] if f["properties"]["id"] == "geonames:616052")
+    (m,) = yerevan["properties"]["mentions"]
+    assert article.text[m["start"] : m["end"]] == "Yerevan"
+    assert "pressure on Yerevan to open a land link" in m["excerpt"]
+    assert 0 < yerevan["properties"]["confidence"] <= 1
+    lon, lat = yerevan["geometry"]["coordinates"]
+    assert 44 < lon < 45 and 40 < lat < 40.5
+
+
+@pytest.mark.parametrize(
+    ("text", "surface", "country", "admin1"),
+    [
+        ("The fair opened in Paris, Texas, on Saturday.", "Paris", "US", "TX"),
+        ("Tourists crowded the Louvre in Paris as France hosted the summit.", "Paris", "FR", None),
+        ("Lawmakers met in Springfield, Illinois, to pass the budget.", "Springfield", "US", "IL"),
+        ("Storms hit Springfield, Mo., overnight.", "Springfield", "US", "MO"),
+    ],
+)
+def test_city_state_patterns(engine, text, surface, country, admin1):
+    place = place_for(parse_text(engine, text), surface)
+    assert place is not None and place.country == country
+    if admin1:
+        assert place.extra.get("admin1", admin1) == admin1 or place.kind == "city"
+
+
+def test_paris_texas_is_drawn_in_texas(engine):
+    place = place_for(parse_text(engine, "The fair opened in Paris, Texas, on Saturday."), "Paris")
+    lon, lat = place.geometry["coordinates"]
+    assert abs(lat - 33.66) < 0.2 and abs(lon + 95.55) < 0.2  # GeoNames 4717560
+
+
+def test_georgia_follows_the_article(engine):
+    caucasus = parse_text(engine, "Protesters in Tbilisi demanded that Georgia join the EU.")
+    assert place_for(caucasus, "Georgia").id == "ne:GEO"
+    south = parse_text(engine, "Atlanta police said traffic across Georgia was heavy.")
+    assert place_for(south, "Georgia").id == "admin1:US-GA"
+
+
+def test_people_named_like_places_are_not_places(engine):
+    result = parse_text(
+        engine,
+        "Paris Hilton arrived late. Georgia O'Keeffe painted the desert. "
+        "Later, Hilton said she loved the show.",
+    )
+    found = places_by_text(result)
+    assert "Paris" not in found and "Georgia" not in found
+    assert found.get("Hilton", {None}) == {None}  # never mapped
+
+
+def test_sentence_initial_common_words_are_not_places(engine):
+    result = parse_text(
+        engine,
+        "Reading the report took hours. Mobile phones were banned. Nice weather helped the crowd.",
+    )
+    assert not [r for r in result.resolutions if r.place is not None]
+
+
+def test_real_sentence_initial_places_still_count(engine):
+    result = parse_text(engine, "Nice is a city in France. Reading is west of London.")
+    nice = place_for(result, "Nice")
+    assert nice is not None and nice.country == "FR"
+
+
+@pytest.mark.parametrize(("a", "b"), [("Kiev", "Kyiv"), ("Nakhichevan", "Naxçıvan")])
+def test_transliterations_resolve_to_the_same_place(engine, a, b):
+    pa = place_for(parse_text(engine, f"Officials in {a} said the talks would continue."), a)
+    pb = place_for(parse_text(engine, f"Officials in {b} said the talks would continue."), b)
+    assert pa is not None and pb is not None and pa.id == pb.id
+
+
+def test_unknown_place_is_reported_unresolved(engine):
+    result = parse_text(engine, "Shelling hit the village of Zzyzxqor in Ukraine overnight.")
+    unresolved = {r.mention.text: r.why for r in result.resolutions if r.place is None}
+    fc = result_to_geojson(result)
+    assert "Zzyzxqor" in unresolved and "no candidate" in unresolved["Zzyzxqor"]
+    assert any(u["text"] == "Zzyzxqor" for u in fc["unresolved"])
+    assert place_for(result, "Ukraine").id == "ne:UKR"
+
+
+def test_possessives_and_line_breaks(engine):
+    result = parse_text(engine, "Ukraine's army moved toward New\nYork in the story.")
+    assert place_for(result, "Ukraine").id == "ne:UKR"
+    ny = [r for r in result.resolutions if r.mention.text == "New\nYork"]
+    assert ny and ny[0].place is not None and ny[0].place.country == "US"
+
+
+def test_large_file_is_processed_in_pieces(engine):
+    paragraph = "Officials in Yerevan met envoys from Baku. " * 100 + "\n\n"
+    text = paragraph * 25  # ~110 kB: spaCy only ever sees 20 kB chunks
+    result = geoparse(Article("big", text), engine=engine)
+    yerevan = [r for r in result.resolutions if r.mention.text == "Yerevan"]
+    assert len(yerevan) == 100 * 25
+    assert all(text[r.mention.start : r.mention.end] == "Yerevan" for r in yerevan)
+
+
+def test_cli_parse_reports_bad_inputs_and_goes_on(tmp_path, offline_index):
+    bad = tmp_path / "bad.txt"
+    bad.write_bytes(b"\xff\xfe\x00\x01binary")
+    env_index = {"GEOMAP_INDEX_PATH": str(offline_index)}
+    import os
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "geomap.cli", "parse", SEED, str(bad), str(tmp_path / "missing.txt")],
+        capture_output=True, text=True, env={**os.environ, **env_index}, timeout=300,
+    )
+    assert proc.returncode == 2
+    errs = proc.stderr.strip().splitlines()
+    assert any("bad.txt" in e for e in errs) and any("missing.txt: no such file" in e for e in errs)
+    fc = json.loads(proc.stdout)
+    assert any(f["properties"]["id"] == "geonames:616052" for f in fc["features"])
