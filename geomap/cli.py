@@ -59,6 +59,11 @@ from geomap import cli_geocode  # noqa: E402
 
 main.add_command(cli_geocode.geocode)
 main.add_command(cli_geocode.resolve)
+from geomap import cli_store  # noqa: E402
+
+main.add_command(cli_store.ingest)
+main.add_command(cli_store.serve)
+main.add_command(cli_store.export)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any
 
 from geomap.articles import content_hash
-from geomap.errors import StoreError
+from geomap.errors import GeomapError, StoreError
 from geomap.export import feature_collection
 from geomap.models import Article, Mention, ParseResult, Place, Resolution
 
@@ -577,3 +577,50 @@ class Store:
         else:
             articles = [s.article for s in self.articles()]
         return feature_collection(articles, self.resolutions(article))
+
+
+@dataclass
+class IngestReport:
+    """What :func:`ingest` did: a status per article id and one line per failure."""
+
+    statuses: dict[str, SaveStatus]
+    errors: list[str]
+
+    def summary(self) -> str:
+        counts = {
+            s: list(self.statuses.values()).count(s) for s in ("added", "updated", "unchanged")
+        }
+        text = (
+            f"{len(self.statuses)} articles stored ({counts['added']} added, "
+            f"{counts['updated']} updated, {counts['unchanged']} unchanged)"
+        )
+        return text + (f", {len(self.errors)} failed" if self.errors else "")
+
+
+def ingest(
+    store: Store,
+    parse: Callable[[list[Article]], ParseResult],
+    articles: Iterable[Article],
+    on_article: Callable[[Article], None] | None = None,
+) -> IngestReport:
+    """Parse and store articles one by one; unchanged content is not parsed again.
+
+    An article that fails (bad input, geocoder trouble) is reported and skipped; a
+    :class:`StoreError` stops the run, since the next article would fail the same way.
+    """
+    report = IngestReport({}, [])
+    for article in articles:
+        try:
+            if store.is_unchanged(article):
+                report.statuses[article.id] = "unchanged"
+            else:
+                result = parse([article])
+                report.errors.extend(result.errors)
+                report.statuses.update(store.save(result))
+        except StoreError:
+            raise
+        except GeomapError as exc:
+            report.errors.append(f"{article.source or article.id}: {exc}")
+        if on_article is not None:
+            on_article(article)
+    return report

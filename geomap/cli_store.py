@@ -1,0 +1,163 @@
+"""``geomap ingest``, ``geomap serve`` and ``geomap export``: the store's commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+DB_OPTION = click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="The SQLite store (default: GEOMAP_DB, else geomap.db in the per-user data dir).",
+)
+
+
+def ingest_paths(ctx: click.Context, settings: Any, paths: tuple[str, ...]) -> int:
+    """Parse and store PATHS; one stderr line per failed input. Returns the failure count."""
+    from tqdm import tqdm
+
+    from geomap.articles import load_articles
+    from geomap.pipeline import Engine
+    from geomap.store import Store, ingest
+
+    articles, errors = load_articles(paths)
+    for message in errors:
+        click.echo(f"geomap: {message}", err=True)
+    with Store(settings.db_path) as store:
+        todo = [a for a in articles if not store.is_unchanged(a)]
+        engine = Engine(settings, progress=True) if todo else None
+        bar = tqdm(
+            total=len(articles),
+            unit="article",
+            desc="ingest",
+            file=sys.stderr,
+            disable=len(articles) < 2 or None,
+        )
+        with bar:
+            report = ingest(
+                store,
+                engine.parse if engine is not None else _no_parse,
+                articles,
+                on_article=lambda _a: bar.update(1),
+            )
+        for message in report.errors:
+            click.echo(f"geomap: {message}", err=True)
+        counts = store.counts()
+    failed = len(errors) + len(report.errors)
+    click.echo(
+        f"{report.summary()}{f', {len(errors)} unreadable' if errors else ''}; "
+        f"the store {settings.db_path} holds {counts['articles']} articles, "
+        f"{counts['places']} places, {counts['mentions']} mentions"
+    )
+    return failed
+
+
+def _no_parse(articles: list[Any]) -> Any:  # pragma: no cover - only unchanged articles
+    raise AssertionError("nothing to parse")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True)
+@DB_OPTION
+@click.pass_context
+def ingest(ctx: click.Context, paths: tuple[str, ...], db: str | None) -> None:
+    """Find the places in PATHS (files or folders of .txt, .html, .json, .jsonl; - for stdin)
+    and keep them in the store. Unchanged articles are skipped; changed ones replaced.
+    Exit status 2 if any input failed."""
+    from geomap.cli import settings_from
+
+    settings = settings_from(ctx, db=db)
+    if ingest_paths(ctx, settings, paths):
+        ctx.exit(2)
+
+
+@click.command()
+@click.argument("paths", nargs=-1)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@DB_OPTION
+@click.option(
+    "--tiles",
+    default=None,
+    help="Raster tiles instead of the offline country layer: 'osm' or an "
+    "http(s)://…/{z}/{x}/{y}.png template (GEOMAP_TILES).",
+)
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    host: str,
+    port: int,
+    db: str | None,
+    tiles: str | None,
+) -> None:
+    """Ingest PATHS (if any), then serve the map on http://HOST:PORT/."""
+    from geomap.cli import settings_from
+    from geomap.mapview import tile_layer
+    from geomap.web import create_app
+
+    settings = settings_from(ctx, db=db, tiles=tiles)
+    if settings.tiles:
+        tile_layer(settings.tiles)  # a bad template fails now, not on the first page
+    failed = ingest_paths(ctx, settings, paths) if paths else 0
+    if failed:
+        click.echo(f"geomap: {failed} inputs failed; serving what was stored", err=True)
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(
+            f"geomap: warning: listening on {host}: anyone who can reach this machine "
+            "can read and add articles",
+            err=True,
+        )
+
+    def engine_factory() -> Any:
+        from geomap.pipeline import Engine
+
+        return Engine(settings)
+
+    app = create_app(
+        {"DATABASE": str(settings.db_path), "TILES": settings.tiles, "ENGINE": engine_factory}
+    )
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"geomap: serving {settings.db_path} on http://{shown}:{port}/ (Ctrl-C stops)")
+    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+
+@click.command()
+@click.option("--article", default=None, help="Only this article's places.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    help="Write to FILE instead of standard output.",
+)
+@click.option("--indent", type=int, default=None, help="Pretty-print with this indent.")
+@DB_OPTION
+@click.pass_context
+def export(
+    ctx: click.Context, article: str | None, output: str, indent: int | None, db: str | None
+) -> None:
+    """Write the stored places as GeoJSON (the schema of ``geomap parse``)."""
+    from geomap.cli import settings_from
+    from geomap.errors import InputError
+    from geomap.store import Store
+
+    settings = settings_from(ctx, db=db)
+    if not settings.db_path.exists():
+        raise InputError(f"{settings.db_path}: no such store; run geomap ingest first")
+    with Store(settings.db_path) as store:
+        doc = store.to_geojson(article)
+    text = json.dumps(doc, ensure_ascii=False, indent=indent)
+    if output == "-":
+        click.echo(text)
+        return
+    try:
+        Path(output).write_text(text + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{output}: cannot write ({exc.strerror or exc})") from exc
+    click.echo(f"wrote {len(doc['features'])} places to {output}", err=True)

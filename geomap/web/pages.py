@@ -1,0 +1,147 @@
+"""HTML pages: the map, the article list, an article with its map, the add form."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from geomap.articles import parse_upload, split_date_prefix
+from geomap.errors import InputError
+from geomap.mapview import MapOptions, MapUrls, render_parts, store_map
+from geomap.models import Article, Resolution
+from geomap.store import ingest
+from geomap.web import get_store, parse_articles
+
+bp = Blueprint("pages", __name__)
+
+UPLOAD_TYPES = ".txt, .html or .json"
+
+
+def map_urls() -> MapUrls:
+    def vendor(package: str, filename: str) -> str:
+        return url_for("vendor.asset", package=package, filename=filename)
+
+    return MapUrls(
+        leaflet_js=vendor("leaflet", "leaflet.js"),
+        leaflet_css=vendor("leaflet", "leaflet.css"),
+        cluster_js=vendor("leaflet.markercluster", "leaflet.markercluster.js"),
+        cluster_css=(
+            vendor("leaflet.markercluster", "MarkerCluster.css"),
+            vendor("leaflet.markercluster", "MarkerCluster.Default.css"),
+        ),
+        jquery_js=vendor("jquery", "jquery.min.js"),
+        map_js=url_for("static", filename="geomap-map.js"),
+        map_css=url_for("static", filename="geomap-map.css"),
+        basemap=url_for("api.basemap"),
+        mentions=url_for("api.place_mentions", place_id="__ID__"),
+        article=url_for("pages.article", article_id="__ID__"),
+    )
+
+
+def _tiles() -> str | None:
+    from flask import current_app
+
+    tiles = current_app.config.get("TILES")
+    return str(tiles) if tiles else None
+
+
+@bp.get("/")
+def index() -> str:
+    store = get_store()
+    options = MapOptions(tiles=_tiles(), focus=request.args.get("place") or None)
+    parts = render_parts(store_map(store, map_urls(), options))
+    return render_template("map.html", parts=parts, counts=store.counts())
+
+
+@bp.get("/articles")
+def articles() -> str:
+    return render_template("articles.html", articles=get_store().articles())
+
+
+@dataclass(frozen=True)
+class Segment:
+    text: str
+    resolution: Resolution | None = None
+
+
+def segments(article: Article, resolutions: list[Resolution]) -> list[Segment]:
+    """The body cut into plain text and mentions (overlaps keep the earlier mention)."""
+    out: list[Segment] = []
+    pos = 0
+    for res in sorted(resolutions, key=lambda r: (r.mention.start, -r.mention.end)):
+        m = res.mention
+        if m.start < pos or m.end > len(article.text) or m.start >= m.end:
+            continue
+        if m.start > pos:
+            out.append(Segment(article.text[pos : m.start]))
+        out.append(Segment(article.text[m.start : m.end], res))
+        pos = m.end
+    if pos < len(article.text):
+        out.append(Segment(article.text[pos:]))
+    return out
+
+
+@bp.get("/articles/<path:article_id>")
+def article(article_id: str) -> str:
+    store = get_store()
+    found = store.article(article_id)
+    if found is None:
+        abort(404, description=f"There is no article {article_id!r} in the store.")
+    resolutions = store.resolutions(article_id)
+    options = MapOptions(tiles=_tiles(), article=article_id)
+    parts = render_parts(store_map(store, map_urls(), options))
+    return render_template(
+        "article.html",
+        article=found,
+        segments=segments(found, resolutions),
+        places=store.places(article=article_id),
+        unresolved=[r for r in resolutions if r.place is None],
+        source_url=found.url if (found.url or "").startswith(("https://", "http://")) else None,
+        parts=parts,
+    )
+
+
+def pasted_article(text: str, title: str) -> Article:
+    """Pasted text gets an id from its content, so pasting it twice stores it once."""
+    date, body = split_date_prefix(text)
+    if not body.strip():
+        raise InputError("pasted text: empty input")
+    digest = hashlib.sha256(body.encode("utf-8")).hexdigest()[:12]
+    return Article(
+        id=f"paste-{digest}",
+        text=body,
+        title=title.strip() or None,
+        date=date,
+        source="pasted text",
+    )
+
+
+@bp.route("/add", methods=["GET", "POST"])
+def add() -> str | Response | tuple[str, int]:
+    if request.method == "GET":
+        return render_template("add.html", error=None, text="", title="")
+    text = request.form.get("text", "")
+    title = request.form.get("title", "")
+    upload = request.files.get("file")
+    try:
+        if upload is not None and upload.filename:
+            new = parse_upload(upload.filename, upload.read())
+            if title.strip() and len(new) == 1:
+                new = [replace(new[0], title=title.strip())]
+        elif text.strip():
+            new = [pasted_article(text, title)]
+        else:
+            raise InputError(f"paste an article's text or choose a file ({UPLOAD_TYPES})")
+    except InputError as exc:
+        return render_template("add.html", error=str(exc), text=text, title=title), 400
+    report = ingest(get_store(), parse_articles, new)
+    if report.errors and not report.statuses:
+        return render_template(
+            "add.html", error="; ".join(report.errors), text=text, title=title
+        ), 400
+    if len(new) == 1:
+        return redirect(url_for("pages.article", article_id=new[0].id), code=303)
+    return redirect(url_for("pages.articles"), code=303)

@@ -1,0 +1,338 @@
+/* geomap: draws the places a folium map embeds as JSON (see geomap/mapview.py).
+ *
+ * Untrusted text (names, aliases, titles) only ever goes into the page through
+ * textContent or Leaflet options that set DOM properties. The one exception is
+ * excerpt HTML, which the server builds with every piece escaped (markupsafe).
+ */
+(function () {
+  "use strict";
+
+  var maps = (window.geomapMaps = window.geomapMaps || {});
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function fold(s) {
+    return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
+  }
+
+  function plural(n, one, many) {
+    return n + " " + (n === 1 ? one : many);
+  }
+
+  function layerKind(place) {
+    return place.l || place.k;
+  }
+
+  function kindColour(config, kind) {
+    var k = config.kinds[kind];
+    return k ? k.colour : "#525252";
+  }
+
+  function pinIcon(colour, count) {
+    var size = Math.round(10 + Math.min(10, Math.log(count + 1) * 2.2));
+    var dot = document.createElement("span");
+    dot.className = "gm-dot";
+    dot.style.background = colour;
+    dot.style.width = dot.style.height = size + "px";
+    return L.divIcon({ className: "gm-pin", html: dot, iconSize: [size, size] });
+  }
+
+  function mentionsUrl(config, place, offset) {
+    var url = config.mentionsUrl.replace("__ID__", encodeURIComponent(place.i));
+    var query = "?offset=" + offset + "&limit=" + config.pageSize;
+    if (config.article) query += "&article=" + encodeURIComponent(config.article);
+    return url + query;
+  }
+
+  function popupContent(config, place, layer) {
+    var box = el("div", "gm-popup");
+    box.appendChild(el("h3", "gm-popup-name", place.n));
+    var kind = config.kinds[layerKind(place)] ? config.kinds[layerKind(place)].label : place.k;
+    var meta = el("p", "gm-popup-kind", place.k + (place.s ? " · " + place.s : ""));
+    meta.title = kind;
+    box.appendChild(meta);
+    if (place.a && place.a.length) {
+      box.appendChild(el("p", "gm-popup-aliases", "Also: " + place.a.join(" · ")));
+    }
+    box.appendChild(el("p", "gm-popup-count", plural(place.c, "mention", "mentions")));
+    var list = el("ol", "gm-excerpts");
+    box.appendChild(list);
+    var shown = 0;
+    if (place.x) {
+      list.innerHTML = place.x; // built and escaped by the server
+      shown = place.xn || 0;
+    }
+    if (shown < place.c && config.mentionsUrl) {
+      var more = el("button", "gm-more", "Load excerpts");
+      more.type = "button";
+      var load = function () {
+        more.disabled = true;
+        more.textContent = "Loading…";
+        fetch(mentionsUrl(config, place, shown), { headers: { Accept: "application/json" } })
+          .then(function (r) {
+            if (!r.ok) throw new Error("HTTP " + r.status);
+            return r.json();
+          })
+          .then(function (data) {
+            data.items.forEach(function (item) {
+              list.insertAdjacentHTML("beforeend", item.html); // escaped by the server
+            });
+            shown += data.items.length;
+            if (data.next === null || shown >= data.total) {
+              more.remove();
+            } else {
+              more.disabled = false;
+              more.textContent = "More excerpts (" + (data.total - shown) + " left)";
+            }
+            if (layer.getPopup()) layer.getPopup().update();
+          })
+          .catch(function () {
+            more.disabled = false;
+            more.textContent = "Could not load excerpts – retry";
+          });
+      };
+      more.addEventListener("click", load);
+      box.appendChild(more);
+      if (shown === 0) load(); // heavily mentioned place: its excerpts arrive on open
+    }
+    return box;
+  }
+
+  function makeLayer(config, place) {
+    var colour = kindColour(config, layerKind(place));
+    var g = place.g;
+    var layer;
+    if (g.type === "Point") {
+      var ll = [g.coordinates[1], g.coordinates[0]];
+      layer = L.marker(ll, {
+        icon: pinIcon(colour, place.c),
+        title: place.n, // Leaflet sets it as a DOM property: no HTML
+        alt: place.n,
+        riseOnHover: true,
+      });
+    } else {
+      var line = g.type === "LineString" || g.type === "MultiLineString";
+      var style = line
+        ? { color: colour, weight: 4, opacity: 0.9, pane: "gm-lines",
+            dashArray: place.s === "proposed" ? "10 8" : null }
+        : { color: colour, weight: 1.5, fillColor: colour, fillOpacity: 0.18,
+            pane: "gm-areas" };
+      style.pointToLayer = function (_f, ll) { // MultiPoint: one dot per point
+        return L.marker(ll, { icon: pinIcon(colour, place.c), title: place.n, alt: place.n });
+      };
+      layer = L.GeoJSON.geometryToLayer({ type: "Feature", geometry: g, properties: {} }, style);
+      if (line) {
+        layer.bindTooltip(el("span", null, place.n), {
+          permanent: true, direction: "center", className: "gm-line-label",
+        });
+      } else {
+        layer.bindTooltip(el("span", null, place.n), { sticky: true });
+      }
+    }
+    layer.bindPopup(function () { return popupContent(config, place, layer); },
+                    { maxWidth: 380, minWidth: 240, maxHeight: 320, autoPanPadding: [30, 30] });
+    return layer;
+  }
+
+  function legend(config) {
+    var control = L.control({ position: "bottomright" });
+    control.onAdd = function () {
+      var box = el("div", "gm-legend");
+      box.appendChild(el("strong", null, "Legend"));
+      Object.keys(config.kinds).forEach(function (kind) {
+        var row = el("div", "gm-legend-row");
+        var swatch = el("span", "gm-swatch");
+        swatch.style.background = config.kinds[kind].colour;
+        row.appendChild(swatch);
+        row.appendChild(el("span", null, config.kinds[kind].label));
+        box.appendChild(row);
+      });
+      var dash = el("div", "gm-legend-row");
+      dash.appendChild(el("span", "gm-swatch gm-swatch-dashed"));
+      dash.appendChild(el("span", null, "proposed (dashed)"));
+      box.appendChild(dash);
+      return box;
+    };
+    return control;
+  }
+
+  function panel(config, entries, focus) {
+    var control = L.control({ position: "topleft" });
+    control.onAdd = function () {
+      var box = el("div", "gm-panel");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      var search = el("input", "gm-search");
+      search.type = "search";
+      search.placeholder = "Search places and other names";
+      search.setAttribute("aria-label", "Search places");
+      box.appendChild(search);
+      var results = el("ul", "gm-results");
+      box.appendChild(results);
+      var details = el("details", "gm-list");
+      details.open = entries.length > 0 && window.innerWidth > 700;
+      details.appendChild(el("summary", null,
+        plural(entries.length, "place", "places") + " by mentions"));
+      var list = el("ol", "gm-ranked");
+      var top = entries.slice(0, 200);
+      top.forEach(function (entry) { list.appendChild(item(entry, null)); });
+      details.appendChild(list);
+      if (entries.length > top.length) {
+        details.appendChild(el("p", "gm-note",
+          (entries.length - top.length) + " more: use the search box"));
+      }
+      box.appendChild(details);
+
+      function item(entry, matched) {
+        var li = el("li", "gm-item");
+        var a = el("a", null, entry.place.n);
+        a.href = "#";
+        a.setAttribute("data-place", entry.place.i);
+        a.addEventListener("click", function (ev) { ev.preventDefault(); focus(entry); });
+        li.appendChild(a);
+        if (matched && matched !== entry.place.n) li.appendChild(el("span", "gm-alias", " (" + matched + ")"));
+        li.appendChild(el("span", "gm-count", " " + entry.place.c));
+        return li;
+      }
+
+      var timer = null;
+      search.addEventListener("input", function () {
+        clearTimeout(timer);
+        timer = setTimeout(function () {
+          results.textContent = "";
+          var q = fold(search.value.trim());
+          if (!q) return;
+          var prefix = [], inner = [];
+          for (var i = 0; i < entries.length && prefix.length < 20; i++) {
+            var e = entries[i];
+            for (var j = 0; j < e.keys.length; j++) {
+              var pos = e.keys[j].indexOf(q);
+              if (pos === 0) { prefix.push([e, e.names[j]]); break; }
+              if (pos > 0 && inner.length < 20) { inner.push([e, e.names[j]]); break; }
+            }
+          }
+          var found = prefix.concat(inner).slice(0, 20);
+          if (!found.length) results.appendChild(el("li", "gm-note", "No place matches"));
+          found.forEach(function (pair) { results.appendChild(item(pair[0], pair[1])); });
+        }, 120);
+      });
+      search.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter") {
+          var first = results.querySelector("a[data-place]");
+          if (first) first.click();
+        }
+      });
+      return box;
+    };
+    return control;
+  }
+
+  window.geomapPlaces = function (map, config) {
+    map.createPane("gm-base").style.zIndex = 250;
+    map.createPane("gm-areas").style.zIndex = 410;
+    map.createPane("gm-lines").style.zIndex = 420;
+    map.getContainer().classList.add(config.basemap ? "gm-offline" : "gm-tiles");
+
+    if (config.basemap) {
+      fetch(config.basemap)
+        .then(function (r) {
+          if (!r.ok) throw new Error("HTTP " + r.status);
+          return r.json();
+        })
+        .then(function (data) {
+          L.geoJSON(data, {
+            pane: "gm-base", interactive: false, renderer: L.canvas({ pane: "gm-base" }),
+            style: { color: "#ffffff", weight: 0.8, fillColor: "#e8e4d8", fillOpacity: 1 },
+          }).addTo(map);
+        })
+        .catch(function (err) { console.warn("geomap: no base layer:", err.message); });
+    }
+
+    var entries = [];
+    var byId = {};
+    var batches = {};
+    config.places.forEach(function (place) {
+      var layer = makeLayer(config, place);
+      var lk = layerKind(place);
+      var names = [place.n].concat(place.a || []);
+      var entry = {
+        place: place, layer: layer, names: names, keys: names.map(fold),
+        container: window[config.clusters[lk]] && place.g.type === "Point"
+          ? window[config.clusters[lk]] : window[config.groups[lk]],
+        group: window[config.groups[lk]], shown: true,
+      };
+      if (entry.container && entry.container.addLayers) {
+        (batches[lk] = batches[lk] || []).push(layer);
+      } else if (entry.container) {
+        entry.container.addLayer(layer);
+      }
+      entries.push(entry);
+      byId[place.i] = entry;
+    });
+    Object.keys(batches).forEach(function (kind) {
+      window[config.clusters[kind]].addLayers(batches[kind]);
+    });
+    entries.sort(function (a, b) {
+      return b.place.c - a.place.c || a.place.n.localeCompare(b.place.n);
+    });
+
+    function focus(entry) {
+      if (!entry) return;
+      if (entry.group && !map.hasLayer(entry.group)) map.addLayer(entry.group);
+      if (!entry.shown) { entry.container.addLayer(entry.layer); entry.shown = true; }
+      var layer = entry.layer;
+      if (entry.container.zoomToShowLayer) {
+        entry.container.zoomToShowLayer(layer, function () { layer.openPopup(); });
+      } else {
+        map.fitBounds(layer.getBounds(), { maxZoom: 9, padding: [30, 30] });
+        layer.openPopup(layer.getBounds().getCenter());
+      }
+    }
+
+    // Per-article layers: a place shows while any article that mentions it is on.
+    var articleLayers = config.articleGroups.map(function (name) { return window[name]; });
+    function refilter() {
+      var on = articleLayers.map(function (g) { return map.hasLayer(g); });
+      var add = {}, remove = {};
+      entries.forEach(function (entry) {
+        var want = !entry.place.r || entry.place.r.some(function (i) { return on[i]; });
+        if (want === entry.shown) return;
+        entry.shown = want;
+        var key = layerKind(entry.place) + (entry.container.addLayers ? ":c" : ":g");
+        var bucket = want ? add : remove;
+        (bucket[key] = bucket[key] || { c: entry.container, layers: [] }).layers.push(entry.layer);
+      });
+      Object.keys(remove).forEach(function (k) {
+        var b = remove[k];
+        if (b.c.removeLayers) b.c.removeLayers(b.layers);
+        else b.layers.forEach(function (l) { b.c.removeLayer(l); });
+      });
+      Object.keys(add).forEach(function (k) {
+        var b = add[k];
+        if (b.c.addLayers) b.c.addLayers(b.layers);
+        else b.layers.forEach(function (l) { b.c.addLayer(l); });
+      });
+    }
+    if (articleLayers.length) {
+      map.on("overlayadd overlayremove", function (ev) {
+        if (articleLayers.indexOf(ev.layer) >= 0) refilter();
+      });
+    }
+
+    panel(config, entries, focus).addTo(map);
+    legend(config).addTo(map);
+
+    var api = { map: map, focus: function (id) { focus(byId[id]); }, entries: entries };
+    maps[map.getContainer().id] = api;
+    window.geomapMap = api; // the last map built on the page
+    if (config.focus && byId[config.focus]) {
+      setTimeout(function () { focus(byId[config.focus]); }, 0);
+    }
+    document.dispatchEvent(new CustomEvent("geomap:ready", { detail: { id: map.getContainer().id } }));
+  };
+})();
