@@ -128,6 +128,118 @@ def test_candidate_carries_properties(curated: CuratedGazetteer) -> None:
     assert "Berdzor corridor" in corridor.aliases
 
 
+# --- world layers: contested places under every name, regions that contain their cities ----
+
+
+@pytest.mark.parametrize(
+    ("names", "fid"),
+    [
+        (("West Bank", "Judea and Samaria", "الضفة الغربية"), "west-bank"),
+        (("Gaza Strip", "Gaza"), "gaza-strip"),
+        (("Crimea", "Krym", "Крим"), "crimea"),
+        (("Donbas", "Donbass"), "donbas"),
+        (("Persian Gulf", "Arabian Gulf"), "persian-gulf"),
+        (("South China Sea", "West Philippine Sea"), "south-china-sea"),
+        (("Sea of Japan", "East Sea"), "sea-of-japan"),
+        (("Eastern Ghouta", "Ghouta"), "eastern-ghouta"),
+        (("Transnistria", "Pridnestrovie"), "transnistria"),
+        (("Middle East", "Mideast"), "middle-east"),
+        (("Dnieper", "Dnipro River"), "dnipro"),
+    ],
+)
+def test_one_place_for_every_name(curated: CuratedGazetteer, names, fid: str) -> None:
+    assert {only(curated, name).id for name in names} == {f"curated:{fid}"}
+
+
+@pytest.mark.parametrize(
+    ("fid", "lon", "lat"),
+    [  # GeoNames coordinates of towns inside each area
+        ("south-ossetia", 43.96, 42.23),  # Tskhinvali
+        ("abkhazia", 41.02, 43.00),  # Sukhumi
+        ("transnistria", 29.60, 46.84),  # Tiraspol
+        ("crimea", 34.10, 44.95),  # Simferopol
+        ("donbas", 37.80, 48.00),  # Donetsk
+        ("donbas", 39.30, 48.57),  # Luhansk
+        ("kashmir", 74.80, 34.08),  # Srinagar
+        ("kashmir", 74.31, 35.92),  # Gilgit
+        ("darfur", 25.35, 13.63),  # El Fasher
+        ("eastern-ghouta", 36.40, 33.57),  # Douma
+        ("iraqi-kurdistan", 44.01, 36.19),  # Erbil
+        ("west-bank", 35.20, 31.90),  # Ramallah
+        ("gaza-strip", 34.45, 31.50),  # Gaza City
+        ("golan-heights", 35.69, 32.99),  # Katzrin
+        ("sinai", 34.33, 27.92),  # Sharm el-Sheikh
+        ("xinjiang", 87.60, 43.80),  # Urumqi
+        ("tibet", 91.10, 29.65),  # Lhasa
+        ("europe", 2.35, 48.85),  # Paris
+        ("caucasus", 44.80, 41.70),  # Tbilisi
+        ("korean-peninsula", 125.75, 39.03),  # Pyongyang
+        ("midwest", -87.63, 41.88),  # Chicago
+        ("new-england", -71.06, 42.36),  # Boston
+        ("deep-south", -84.39, 33.75),  # Atlanta
+        ("silicon-valley", -121.89, 37.34),  # San Jose
+        ("mediterranean-sea", 18.0, 35.0),
+        ("black-sea", 34.0, 43.5),
+        ("red-sea", 38.0, 21.0),
+        ("persian-gulf", 51.0, 27.0),
+        ("south-china-sea", 113.0, 10.0),
+        ("baltic-sea", 20.0, 58.0),
+    ],
+)
+def test_area_contains_its_towns(
+    curated: CuratedGazetteer, fid: str, lon: float, lat: float
+) -> None:
+    feature = curated.get(fid)
+    assert feature is not None
+    assert shape(feature.geometry).contains(Point(lon, lat))
+
+
+@pytest.mark.parametrize(
+    ("fid", "lon", "lat"),
+    [
+        ("crimea", 32.62, 46.64),  # Kherson, on the mainland
+        ("donbas", 36.23, 49.99),  # Kharkiv
+        ("iraqi-kurdistan", 43.13, 36.34),  # Mosul
+        ("midwest", -104.99, 39.74),  # Denver
+        ("deep-south", -81.66, 30.33),  # Jacksonville, Florida
+        ("black-sea", 36.7, 46.2),  # the Sea of Azov
+        ("mediterranean-sea", 28.0, 40.7),  # the Sea of Marmara
+    ],
+)
+def test_area_excludes_neighbours(
+    curated: CuratedGazetteer, fid: str, lon: float, lat: float
+) -> None:
+    feature = curated.get(fid)
+    assert feature is not None
+    assert not shape(feature.geometry).contains(Point(lon, lat))
+
+
+def test_kinds_match_geometries(curated: CuratedGazetteer) -> None:
+    for feature in curated.features:
+        gtype = feature.geometry["type"]
+        if feature.kind in ("river", "canal", "corridor"):
+            assert gtype == "LineString", feature.id
+        if feature.kind in ("continent", "sea", "province", "exclave"):
+            assert gtype in ("Polygon", "MultiPolygon"), feature.id
+        assert -90 <= feature.lat <= 90 and -180 <= feature.lon <= 180, feature.id
+        if gtype != "MultiPoint":  # a point group is represented by its centroid
+            assert shape(feature.geometry).distance(Point(feature.lon, feature.lat)) < 1e-6
+
+
+def test_contested_areas_have_no_single_country(curated: CuratedGazetteer) -> None:
+    for fid in (
+        "west-bank",
+        "golan-heights",
+        "crimea",
+        "donbas",
+        "south-ossetia",
+        "abkhazia",
+        "kashmir",
+    ):
+        feature = curated.get(fid)
+        assert feature is not None and feature.country is None and feature.status == "disputed", fid
+
+
 # --- the checker, on small bad files ----------------------------------------------------
 
 
