@@ -75,6 +75,31 @@ def test_candidate_fields(gaz: OfflineGazetteer) -> None:
     assert gaz.candidates("Atlantis-on-Nowhere") == []
 
 
+def test_us_counties_and_state_polygons(gaz: OfflineGazetteer) -> None:
+    laurel = [c for c in gaz.candidates("Laurel County") if c.kind == "county"]
+    assert {c.admin1 for c in laurel} >= {"KY"}
+    ky = next(c for c in laurel if c.admin1 == "KY")
+    assert ky.id.startswith("county:US-") and ky.geometry is not None
+    assert shape(ky.geometry).contains(Point(ky.lon, ky.lat))
+    new_york = next(c for c in gaz.candidates("New York") if c.id == "admin1:US-NY")
+    assert new_york.geometry is not None
+    # the state's point is inside the state, not on New York City
+    assert shape(new_york.geometry).contains(Point(new_york.lon, new_york.lat))
+    assert new_york.lat > 41.5
+
+
+def test_regions_and_demonyms(gaz: OfflineGazetteer) -> None:
+    west_bank = gaz.candidates("West Bank")
+    assert west_bank and west_bank[0].id == "region:west-bank"
+    assert gaz.candidates("Mediterranean")[0].kind == "sea"
+    european = gaz.candidates("European")[0]
+    assert european.kind == "demonym" and european.id == "demonym:continent-EU"
+    russians = gaz.candidates("Russians")[0]
+    assert russians.id == "demonym:RU" and russians.raw["has_polygon"]
+    assert russians.geometry is not None and shape(russians.geometry).contains(Point(100, 60))
+    assert gaz.candidates("New York")[0].primary
+
+
 def test_country_polygon_contains_capital(gaz: OfflineGazetteer) -> None:
     armenia = gaz.candidates("Armenia")[0]
     assert armenia.id == "ne:ARM" and armenia.raw["has_polygon"]
