@@ -138,6 +138,7 @@ def polygon_geojson(geom: Any, tolerance: float) -> tuple[str, Any]:
     simple = geom.simplify(tolerance, preserve_topology=True) if tolerance else geom
     if simple.is_empty:
         simple = geom
+
     def flat(g: Any) -> list[Any]:
         if isinstance(g, Polygon):
             return [g]
