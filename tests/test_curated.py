@@ -111,6 +111,12 @@ def test_names_lists_every_alias(curated: CuratedGazetteer) -> None:
     assert not any(fid == "nakhchivan-city" and n == "Nakhichevan" for n, fid in names)
 
 
+def test_leading_article_is_optional(curated: CuratedGazetteer) -> None:
+    assert only(curated, "the Sahel").id == "curated:sahel"
+    assert only(curated, "The Zangezur corridor").id == "curated:zangezur-corridor"
+    assert curated.candidates("the") == []
+
+
 def test_get_and_geocode(curated: CuratedGazetteer) -> None:
     assert curated.get("lachin-corridor") is curated.get("curated:lachin-corridor") is not None
     assert curated.get("nowhere") is None

@@ -202,8 +202,16 @@ class CuratedGazetteer(GazetteerLayer):
         return out
 
     def candidates(self, query: str, *, limit: int = 25) -> list[Candidate]:
-        """Features whose name or an alias normalizes to the query's key."""
-        entries = self._index.get(normalize(query), [])
+        """Features whose name or an alias normalizes to the query's key.
+
+        A leading article is optional: "the Sahel" finds "Sahel" and "Gaza Strip" finds a
+        feature listed only as "the Gaza Strip".
+        """
+        key = normalize(query)
+        entries = self._index.get(key, [])
+        if not entries:
+            bare = key[4:] if key.startswith("the ") else f"the {key}"
+            entries = self._index.get(bare, [])
         return [self._candidate(f, name, primary) for f, name, primary in entries[:limit]]
 
     def to_candidate(self, feature: CuratedFeature) -> Candidate:
