@@ -677,13 +677,21 @@ def step_continents(b: Builder, inp: Inputs) -> dict[str, int]:
     return out
 
 
-def step_regions(b: Builder) -> None:
-    """World regions, seas and straits from ``regions.tsv`` (approximate points)."""
+def step_regions(b: Builder) -> dict[str, tuple[float, float]]:
+    """Regions from ``regions.tsv``: a few indexed, the rest only points for demonyms
+    (the curated gazetteer has those, with polygons). Returns slug -> (lat, lon)."""
+    points = {}
     for row in read_tsv("regions.tsv"):
         slug, kind, lat, lon, name = row[:5]
+        points[slug] = (float(lat), float(lon))
+        if (row[6] if len(row) > 6 else "index") != "index":
+            continue
         aliases = [a for a in (row[5] if len(row) > 5 else "").split("|") if a]
-        place = Place(f"region:{slug}", name, kind, float(lat), float(lon))
-        b.add(place, [(a, True) for a in aliases])
+        b.add(
+            Place(f"region:{slug}", name, kind, float(lat), float(lon)),
+            [(a, True) for a in aliases],
+        )
+    return points
 
 
 def step_city_aliases(b: Builder) -> None:
@@ -695,7 +703,9 @@ def step_city_aliases(b: Builder) -> None:
         b.add_names(pid, [(row[0], len(row) > 2 and row[2] == "1")])
 
 
-def step_demonyms(b: Builder, inp: Inputs, continents: dict[str, int]) -> None:
+def step_demonyms(
+    b: Builder, inp: Inputs, continents: dict[str, int], regions: dict[str, tuple[float, float]]
+) -> None:
     """Demonyms as their own kind, at (and sharing the polygon of) the place they name."""
     groups: dict[str, list[str]] = defaultdict(list)
     for row in read_tsv("demonyms.tsv"):
@@ -707,22 +717,18 @@ def step_demonyms(b: Builder, inp: Inputs, continents: dict[str, int]) -> None:
             pid = continents.get(target.split(":", 1)[1])
         else:
             pid = b.ids.get(target)
-        if pid is None:
+        place = Place(f"demonym:{target.replace(':', '-')}", words[0], "demonym", 0.0, 0.0)
+        if pid is not None:
+            base = b.places[pid - 1]
+            place.lat, place.lon, place.country = base.lat, base.lon, base.country
+            place.admin1, place.admin1_id = base.admin1, base.admin1_id
+            place.admin1_name = base.admin1_name
+            place.geometry_of = base.pid if base.geometry else base.geometry_of
+        elif target.startswith("region:") and target[7:] in regions:
+            place.lat, place.lon = regions[target[7:]]
+        else:
             b.warnings.append(f"demonyms.tsv: unknown target {target}")
             continue
-        base = b.places[pid - 1]
-        place = Place(
-            f"demonym:{target.replace(':', '-')}",
-            words[0],
-            "demonym",
-            base.lat,
-            base.lon,
-            country=base.country,
-            admin1=base.admin1,
-            admin1_id=base.admin1_id,
-            admin1_name=base.admin1_name,
-            geometry_of=base.pid if base.geometry else base.geometry_of,
-        )
         b.add(place, [(w, False) for w in words[1:]], primary_name=False)
 
 
@@ -765,9 +771,9 @@ def build_into(conn: sqlite3.Connection, progress: bool) -> dict[str, Any]:
     step_us(b, inp, load_json(gn_dir / "us_counties.json"))
     step(5)
     continents = step_continents(b, inp)
-    step_regions(b)
+    regions = step_regions(b)
     step_city_aliases(b)
-    step_demonyms(b, inp, continents)
+    step_demonyms(b, inp, continents, regions)
     step(6)
     conn.executescript(SCHEMA)
     b.write(conn)
