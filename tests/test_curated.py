@@ -151,6 +151,9 @@ def test_candidate_carries_properties(curated: CuratedGazetteer) -> None:
         (("Transnistria", "Pridnestrovie"), "transnistria"),
         (("Middle East", "Mideast"), "middle-east"),
         (("Dnieper", "Dnipro River"), "dnipro"),
+        (("Senkaku Islands", "Diaoyu Islands"), "senkaku-islands"),
+        (("Falklands", "Malvinas"), "falkland-islands"),
+        (("Dokdo", "Takeshima", "Liancourt Rocks"), "dokdo"),
     ],
 )
 def test_one_place_for_every_name(curated: CuratedGazetteer, names, fid: str) -> None:
@@ -190,6 +193,11 @@ def test_one_place_for_every_name(curated: CuratedGazetteer, names, fid: str) ->
         ("persian-gulf", 51.0, 27.0),
         ("south-china-sea", 113.0, 10.0),
         ("baltic-sea", 20.0, 58.0),
+        ("sicily", 13.36, 38.12),  # Palermo
+        ("great-britain", -0.13, 51.51),  # London
+        ("ireland-island", -5.93, 54.60),  # Belfast
+        ("borneo", 116.07, 5.98),  # Kota Kinabalu
+        ("oahu", -157.86, 21.31),  # Honolulu
     ],
 )
 def test_area_contains_its_towns(
