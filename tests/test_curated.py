@@ -196,7 +196,7 @@ def test_one_place_for_every_name(curated: CuratedGazetteer, names, fid: str) ->
         ("sicily", 13.36, 38.12),  # Palermo
         ("great-britain", -0.13, 51.51),  # London
         ("ireland-island", -5.93, 54.60),  # Belfast
-        ("borneo", 116.07, 5.98),  # Kota Kinabalu
+        ("borneo", 116.16, 5.34),  # Keningau, Sabah
         ("oahu", -157.86, 21.31),  # Honolulu
     ],
 )
