@@ -117,6 +117,7 @@ def test_country_of_point_and_reverse(gaz: OfflineGazetteer) -> None:
     assert gaz.country_of_point(0.0, -30.0) is None  # mid-Atlantic
     loc = gaz.reverse(YEREVAN)
     assert loc is not None and loc.raw["country"] == "AM"
+    assert gaz.reverse("40.1811, 44.5136").raw["id"] == loc.raw["id"]
     yerevan = gaz.get("geonames:616052")
     assert yerevan is not None and yerevan.feature_code == "PPLC"
     assert gaz.get("geonames:0") is None
@@ -133,6 +134,9 @@ def test_names_for_matcher(gaz: OfflineGazetteer) -> None:
     assert {"country", "admin1", "city", "continent"} <= kinds
     assert ("Yerevan", "geonames:616052", "city") in rows
     assert not any(kind == "city" and pid == "geonames:174895" for _, pid, kind in rows)  # Goris
+    names = {name for name, _, _ in rows}
+    assert "Laurel County" in names and "W.Va." in names and "U.S." in names
+    assert not {"IN", "OR", "Laurel"} & names  # USPS codes and bare county names
 
 
 def test_ensure_index_keeps_fresh_and_rebuilds_stale(

