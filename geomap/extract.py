@@ -34,6 +34,9 @@ ORG_HEADS = {
     "government", "assembly", "chamber", "library", "museum", "zoo", "club", "river", "valley",
     "center", "centre", "township", "town", "village", "borough", "region", "times", "herald",
     "tribune", "gazette", "post", "daily", "news", "press", "journal", "health", "medical",
+    "sun", "star", "chronicle", "courier", "observer", "register", "record", "dispatch",
+    "telegraph", "globe", "inquirer", "examiner", "independent", "leader", "standard",
+    "bulletin", "review", "sentinel", "enterprise", "citizen", "mirror", "express",
 }
 PREPOSITIONS = {"of", "in", "at", "for", "from", "near"}
 DIRECTIONS = re.compile(
@@ -81,7 +84,7 @@ class Lexicon:
         """Longest whole-word matches, left to right, in ``text`` (whitespace-flattened)."""
         if not self.entries:
             return
-        flat = re.sub(r"\s", " ", text)
+        flat = _title_caps(re.sub(r"\s", " ", text))
         found: list[tuple[int, int, LexiconEntry]] = []
         for end_idx, value in self.automaton.iter(flat):
             entry = LexiconEntry(*value)
@@ -100,6 +103,16 @@ class Lexicon:
             if start >= last_end:
                 yield start, end, entry
                 last_end = end
+
+
+_CAPS_WORD = re.compile(r"\b[A-Z][A-Z'’.-]*[A-Z]\b")
+
+
+def _title_caps(text: str) -> str:
+    """'DUBLIN — MANSFIELD' -> 'Dublin — Mansfield' (same length), so datelines and
+    capitalised headlines match; two-letter codes (US, UK) stay as they are."""
+    return _CAPS_WORD.sub(lambda m: m.group(0) if len(m.group(0)) <= 3 else
+                          m.group(0)[0] + m.group(0)[1:].lower(), text)
 
 
 def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
@@ -319,14 +332,14 @@ class MentionFinder:
                 return "gazetteer"  # "Anna Eshoo of California", "University of Texas"
             if span.label == "ORG" and after and after[0].lower().strip(".,") in ORG_HEADS:
                 return "gazetteer"  # "Rapides Parish Fire District"
+            if span.label == "ORG" and entry.kind == "country" and not before:
+                return "gazetteer"  # "U.S. Army", "Israel Defense Forces"
             return None  # "Paris Hilton", "Georgia O'Keeffe", "Section 907"
         if entry.strength >= 3:
             return "gazetteer"
         # No entity around: trust only proper nouns, never a capitalised common word.
         words = [tok_at.get(i) for i in range(s, e) if i in tok_at]
         if not words or any(w is None or w.pos not in ("PROPN",) for w in words[:1]):
-            return None
-        if first is not None and first.sent_start and entry.strength < 2:
             return None
         return "gazetteer"
 

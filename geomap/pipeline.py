@@ -28,6 +28,30 @@ MATCHER_MIN_POPULATION = 15_000
 STRENGTH = {"country": 2, "admin1": 2, "continent": 2, "region": 2, "demonym": 0, "city": 1}
 
 
+COMMON_ZIPF = 4.3  # wordfreq Zipf frequency: ~ once per 50,000 English words or more often
+
+
+VERY_COMMON_ZIPF = 5.0  # "Centre", "West", "Day": only a country or capital outweighs it
+
+
+def word_frequency(name: str) -> float:
+    """wordfreq's Zipf frequency of a one-word name as an everyday English word (0 if rare)."""
+    from wordfreq import zipf_frequency
+
+    return 0.0 if " " in name else zipf_frequency(name.lower(), "en")
+
+
+def _prominent(
+    kind: str, population: int, feature_code: str | None, primary: int, zipf: float
+) -> bool:
+    """Places famous enough that their name means them even though it is also a word."""
+    if kind in ("country", "continent", "demonym") or feature_code == "PPLC":
+        return True  # "China", "Jordan", "Paris", "American"
+    if not primary or zipf >= VERY_COMMON_ZIPF:
+        return False  # "Saturday" (an alias of a Zambian province), "Centre", "Police"
+    return population >= 1_000_000  # "Georgia", "Texas", "Dublin"
+
+
 def load_nlp() -> Any:
     import spacy
 
@@ -82,7 +106,8 @@ class Engine:
         from SQLite takes seconds, the pickle a few hundredths."""
         fingerprint = self.offline.meta().get("fingerprint", "")
         key = hashlib.sha256(
-            f"{fingerprint}|{MATCHER_MIN_POPULATION}|{sorted(STRENGTH.items())}".encode()
+            f"{fingerprint}|{MATCHER_MIN_POPULATION}|{sorted(STRENGTH.items())}|{COMMON_ZIPF}|{VERY_COMMON_ZIPF}|3"
+            .encode()
         ).hexdigest()[:16]
         cache = self.offline.path.with_name(f"matcher-{key}.pickle")
         try:
@@ -91,10 +116,17 @@ class Engine:
         except (OSError, pickle.UnpicklingError, EOFError):
             pass
         lex = Lexicon()
-        for name, _place_id, kind in self.offline.names_for_matcher(MATCHER_MIN_POPULATION):
-            # English news writes place names in Latin script, capitalised ("U.S." too).
-            if name[:1].isascii() and name[:1].isupper():
-                lex.add(name, STRENGTH.get(kind, 1), kind)
+        for name, _pid, kind, population, fcode, primary in self.offline.names_for_matcher(
+            MATCHER_MIN_POPULATION
+        ):
+            # English news writes place names in Latin script, capitalised ("U.S." too);
+            # "Washington, D.C." is two names to the reader (and to the gold sets).
+            if not (name[:1].isascii() and name[:1].isupper()) or ", " in name:
+                continue
+            zipf = word_frequency(name)
+            if zipf >= COMMON_ZIPF and not _prominent(kind, population or 0, fcode, primary, zipf):
+                continue  # "Police", "March", "Mobile": spaCy's NER must vouch for these
+            lex.add(name, STRENGTH.get(kind, 1), kind)
         try:
             tmp = cache.with_suffix(f".{os.getpid()}.tmp")
             with tmp.open("wb") as fh:

@@ -146,6 +146,9 @@ def ensure_index(path: Path, *, progress: bool = True) -> Path:
 
 # --------------------------------------------------------------------------- querying
 
+# Kinds whose polygon comes with the candidate; the others' (admin-1, counties: thousands,
+# often many per name) are fetched only when asked for, through geometry(place_id).
+EAGER_GEOMETRY = frozenset({"country", "demonym"})
 _COLUMNS = (
     "p.pid, p.source, p.source_id, p.name, p.kind, p.lat, p.lon, p.population, p.country,"
     " p.admin1, p.admin1_id, p.admin1_name, p.feature_code, p.geom_pid"
@@ -182,7 +185,9 @@ class OfflineGazetteer(GazetteerLayer):
         self._conn.close()
 
     # -- rows to candidates
-    def _candidate(self, row: tuple[Any, ...], matched: str, primary: bool) -> Candidate:
+    def _candidate(
+        self, row: tuple[Any, ...], matched: str, primary: bool, *, polygon: bool = False
+    ) -> Candidate:
         (pid, source, source_id, name, kind, lat, lon, pop, country, admin1, admin1_id,
          admin1_name, fcode, geom_pid) = row  # fmt: skip
         raw = {
@@ -191,6 +196,7 @@ class OfflineGazetteer(GazetteerLayer):
             "country_name": self._country_names.get(country) if country else None,
             "has_polygon": geom_pid is not None,
         }
+        eager = polygon or kind in EAGER_GEOMETRY
         return Candidate(
             source=source,
             source_id=source_id,
@@ -198,7 +204,7 @@ class OfflineGazetteer(GazetteerLayer):
             kind=kind,
             lat=lat,
             lon=lon,
-            geometry=self._geometry(geom_pid) if geom_pid is not None else None,
+            geometry=self._geometry(geom_pid) if geom_pid is not None and eager else None,
             population=pop,
             country=country,
             admin1=admin1,
@@ -329,8 +335,10 @@ class OfflineGazetteer(GazetteerLayer):
         near = self._tree.query_nearest(pt, max_distance=0.1)
         return self._tree_iso[int(near[0])] if len(near) else None
 
-    def names_for_matcher(self, min_population: int = 0) -> Iterator[tuple[str, str, str]]:
-        """(name, place_id, kind) for every name of non-city places and of cities with at
+    def names_for_matcher(
+        self, min_population: int = 0
+    ) -> Iterator[tuple[str, str, str, int, str | None, int]]:
+        """(name, place_id, kind, population, feature code, is_primary) for every name of non-city places and of cities with at
         least ``min_population`` people: the recogniser's gazetteer matcher feeds on it.
 
         Left out, because as bare words they find far more non-places than places: alias
@@ -338,7 +346,8 @@ class OfflineGazetteer(GazetteerLayer):
         names ("Hall", "Clay"); they still answer :meth:`candidates`."""
         with self._lock:
             rows = self._conn.execute(
-                "SELECT n.name, p.id, p.kind FROM names n JOIN places p ON p.pid = n.pid"
+                "SELECT n.name, p.id, p.kind, p.population, p.feature_code, n.is_primary"
+                " FROM names n JOIN places p ON p.pid = n.pid"
                 " WHERE (p.kind != 'city' OR p.population >= ?)"
                 " AND (n.is_primary = 1 OR (length(n.norm) > 2 AND p.kind != 'county'))",
                 (min_population,),
