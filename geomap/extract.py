@@ -38,6 +38,7 @@ ORG_HEADS = {
     "telegraph", "globe", "inquirer", "examiner", "independent", "leader", "standard",
     "bulletin", "review", "sentinel", "enterprise", "citizen", "mirror", "express",
 }
+COMMON_PREFIX = "common:"  # lexicon kind of names that are also everyday words
 PREPOSITIONS = {"of", "in", "at", "for", "from", "near"}
 DIRECTIONS = re.compile(
     r"^(?:(?:north|south|east|west|central|northern|southern|eastern|western|"
@@ -311,6 +312,14 @@ class MentionFinder:
         surface = text[s:e]
         if entry.kind == "demonym":
             return "NORP" if surface[0].isupper() else None
+        if entry.kind.startswith(COMMON_PREFIX):
+            # An everyday word ("Nice", "Mobile") is a place only when a state or country
+            # follows it: "Nice, France", "Mobile, Ala."
+            qualifier = self._qualifier(text, e)
+            known = self.lexicon.entries.get(qualifier)
+            if not (known and known[1] in ("country", "admin1") and ent is None):
+                return None
+            return "gazetteer"
         if not surface[0].isupper() and entry.strength < 3:
             return None
         first = tok_at.get(s)

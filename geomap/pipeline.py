@@ -17,7 +17,7 @@ from typing import Any
 
 from geomap.config import Settings, load_settings
 from geomap.errors import DataMissingError, GeocoderUnavailable
-from geomap.extract import MODEL, Lexicon, MentionFinder
+from geomap.extract import COMMON_PREFIX, MODEL, Lexicon, MentionFinder
 from geomap.models import Article, Candidate, Mention, ParseResult, Resolution
 from geomap.resolve import Resolver
 
@@ -106,7 +106,7 @@ class Engine:
         from SQLite takes seconds, the pickle a few hundredths."""
         fingerprint = self.offline.meta().get("fingerprint", "")
         key = hashlib.sha256(
-            f"{fingerprint}|{MATCHER_MIN_POPULATION}|{sorted(STRENGTH.items())}|{COMMON_ZIPF}|{VERY_COMMON_ZIPF}|3"
+            f"{fingerprint}|{MATCHER_MIN_POPULATION}|{sorted(STRENGTH.items())}|{COMMON_ZIPF}|{VERY_COMMON_ZIPF}|4"
             .encode()
         ).hexdigest()[:16]
         cache = self.offline.path.with_name(f"matcher-{key}.pickle")
@@ -125,7 +125,10 @@ class Engine:
                 continue
             zipf = word_frequency(name)
             if zipf >= COMMON_ZIPF and not _prominent(kind, population or 0, fcode, primary, zipf):
-                continue  # "Police", "March", "Mobile": spaCy's NER must vouch for these
+                # "Police", "March", "Mobile": only with spaCy's word or a "Mobile, Ala."
+                if primary and zipf < VERY_COMMON_ZIPF + 0.5:
+                    lex.add(name, 0, COMMON_PREFIX + kind)
+                continue
             lex.add(name, STRENGTH.get(kind, 1), kind)
         try:
             tmp = cache.with_suffix(f".{os.getpid()}.tmp")

@@ -170,9 +170,11 @@ def test_sentence_initial_common_words_are_not_places(engine):
 
 
 def test_real_sentence_initial_places_still_count(engine):
-    result = parse_text(engine, "Nice is a city in France. Reading is west of London.")
+    result = parse_text(engine, "Nice, France, hosted the summit. Mobile, Alabama, did not.")
     nice = place_for(result, "Nice")
     assert nice is not None and nice.country == "FR"
+    mobile = place_for(result, "Mobile")
+    assert mobile is not None and mobile.country == "US"
 
 
 @pytest.mark.parametrize(("a", "b"), [("Kiev", "Kyiv"), ("Nakhichevan", "Naxçıvan")])
