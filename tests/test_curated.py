@@ -198,6 +198,10 @@ def test_one_place_for_every_name(curated: CuratedGazetteer, names, fid: str) ->
         ("ireland-island", -5.93, 54.60),  # Belfast
         ("borneo", 116.16, 5.34),  # Keningau, Sabah
         ("oahu", -157.86, 21.31),  # Honolulu
+        ("atlantic-ocean", -25.0, 10.0),
+        ("pacific-ocean", 160.0, 10.0),  # west of the antimeridian
+        ("pacific-ocean", -132.0, 3.5),
+        ("indian-ocean", 70.0, -10.0),
     ],
 )
 def test_area_contains_its_towns(
@@ -218,6 +222,8 @@ def test_area_contains_its_towns(
         ("deep-south", -81.66, 30.33),  # Jacksonville, Florida
         ("black-sea", 36.7, 46.2),  # the Sea of Azov
         ("mediterranean-sea", 28.0, 40.7),  # the Sea of Marmara
+        ("atlantic-ocean", 5.0, 40.0),  # the Mediterranean
+        ("indian-ocean", 38.0, 20.0),  # the Red Sea
     ],
 )
 def test_area_excludes_neighbours(

@@ -2,6 +2,7 @@
 import sys
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
 from worldlib import *
+from shapely.geometry import Polygon
 
 def s(id, name, coords, aliases, what, **kw):
     feat(id, name, "sea", sea(coords), aliases,
@@ -13,18 +14,61 @@ def p(id, name, kind, lon, lat, aliases, what, **kw):
 def r(id, name, coords, aliases, what, kind="river", **kw):
     feat(id, name, kind, line(coords), aliases, [f"approximate trace from published maps: {what}"], **kw)
 
-# --- oceans (points: a representative open-water position) --------------------------------
-p("atlantic-ocean", "Atlantic Ocean", "ocean", -35.0, 15.0,
-  ["Atlantic Ocean", "Atlantic", "the Atlantic", "Atlantic ocean", "Océan Atlantique"], "the central Atlantic")
-p("north-atlantic", "North Atlantic", "ocean", -40.0, 45.0, ["North Atlantic", "North Atlantic Ocean"], "the North Atlantic")
-p("south-atlantic", "South Atlantic", "ocean", -15.0, -25.0, ["South Atlantic", "South Atlantic Ocean"], "the South Atlantic")
-p("pacific-ocean", "Pacific Ocean", "ocean", -150.0, 0.0,
-  ["Pacific Ocean", "Pacific", "the Pacific", "Pacific ocean", "Océan Pacifique"], "the central Pacific")
-p("north-pacific", "North Pacific", "ocean", -160.0, 35.0, ["North Pacific", "North Pacific Ocean"], "the North Pacific")
-p("south-pacific", "South Pacific", "ocean", -140.0, -30.0, ["South Pacific", "South Pacific Ocean"], "the South Pacific")
-p("indian-ocean", "Indian Ocean", "ocean", 80.0, -20.0, ["Indian Ocean", "Indian ocean", "Océan Indien"], "the central Indian Ocean")
-p("arctic-ocean", "Arctic Ocean", "ocean", 0.0, 86.0, ["Arctic Ocean", "Arctic ocean"], "the central Arctic Ocean")
-p("southern-ocean", "Southern Ocean", "ocean", 0.0, -62.0, ["Southern Ocean", "Antarctic Ocean"], "the Southern Ocean")
+# --- oceans (polygons: a generous outline per basin minus land) ----------------------------
+_LAND = None
+
+
+def world_land():
+    global _LAND
+    if _LAND is None:
+        _LAND = unary_union([g.simplify(0.02) for g in C.values()]).buffer(0)
+    return _LAND
+
+
+def ocean(id, name, outlines, aliases, what, **kw):
+    water = unary_union([poly(o) for o in outlines]).difference(world_land())
+    # islands are holes here; only large ones are worth their bytes
+    water = unary_union([Polygon(p.exterior.coords, [r.coords for r in p.interiors if Polygon(r).area > 20])
+                         for p in getattr(water, "geoms", [water])])
+    feat(id, name, "ocean", finish(water, tol=0.2, min_part=0.5), aliases,
+         [f"approximate limits of {what} from published maps (IHO-style basin limits), "
+          f"with land removed using {NE}"], **kw)
+
+
+def p_ocean(id, name, lon, lat, aliases, what, **kw):
+    feat(id, name, "ocean", pt(lon, lat), aliases, [f"approximate position of {what} from published maps"], **kw)
+
+
+ocean("atlantic-ocean", "Atlantic Ocean",
+      [[(-67, -60), (20, -60), (20, -34.8), (20, -30), (12, 5), (0, 15), (-5.6, 35.9), (-5.6, 36.1), (0, 43),
+        (1.5, 51.1), (-2, 53), (-3.2, 58.6), (-1, 61), (5, 62), (20, 69.5), (20, 70), (-22, 70.5), (-45, 62),
+        (-50, 66.5), (-65, 66.5), (-64.5, 60.3), (-65, 55), (-70, 45), (-80, 30), (-95, 30), (-95, 18),
+        (-85, 13), (-77.5, 8), (-60, 5), (-45, -5), (-50, -25), (-65, -40), (-68, -55)]],
+      ["Atlantic Ocean", "Atlantic", "the Atlantic", "Atlantic ocean", "Océan Atlantique"],
+      "the Atlantic between the Americas and Europe/Africa, 60°S to the Arctic limits, with the "
+      "Caribbean and the Gulf of Mexico, without the Mediterranean and the North Sea")
+ocean("pacific-ocean", "Pacific Ocean",
+      [[(-180, -60), (-67, -60), (-68, -55), (-72, -40), (-75, -10), (-80, 0), (-78, 8), (-85, 13), (-95, 18),
+        (-110, 30), (-120, 40), (-125, 55), (-150, 62), (-165, 60), (-168, 65.7), (-180, 65.7)],
+       [(180, 65.7), (180, -60), (147, -60), (147, -43.6), (150, -35), (142, -11), (131, -2), (125, 1),
+        (117, 7), (105, 10), (108, 22), (122, 40), (130, 43), (140, 52), (160, 60), (175, 65.7)]],
+      ["Pacific Ocean", "Pacific", "the Pacific", "Pacific ocean", "Océan Pacifique"],
+      "the Pacific from 60°S to the Bering Strait, with its marginal seas in East Asia")
+ocean("indian-ocean", "Indian Ocean",
+      [[(20, -60), (147, -60), (147, -43.6), (140, -38), (115, -25), (130, -15), (125, -9), (115, -8.5),
+        (105, -6), (100, 2), (98, 8), (95, 20), (88, 24), (70, 25), (57, 27), (50, 30), (45, 15), (43.4, 12.6),
+        (40, 10), (40, 0), (35, -20), (25, -30), (20, -34.8)]],
+      ["Indian Ocean", "Indian ocean", "Océan Indien"],
+      "the Indian Ocean from 60°S north to Asia, with the Arabian Sea and the Bay of Bengal, without "
+      "the Red Sea")
+ocean("arctic-ocean", "Arctic Ocean", [[(-180, 66.5), (180, 66.5), (180, 90), (-180, 90)]],
+      ["Arctic Ocean", "Arctic ocean"], "the seas north of the Arctic Circle")
+ocean("southern-ocean", "Southern Ocean", [[(-180, -60), (180, -60), (180, -85), (-180, -85)]],
+      ["Southern Ocean", "Antarctic Ocean"], "the waters south of 60°S")
+p_ocean("north-atlantic", "North Atlantic", -40.0, 45.0, ["North Atlantic", "North Atlantic Ocean"], "the North Atlantic")
+p_ocean("south-atlantic", "South Atlantic", -15.0, -25.0, ["South Atlantic", "South Atlantic Ocean"], "the South Atlantic")
+p_ocean("north-pacific", "North Pacific", -160.0, 35.0, ["North Pacific", "North Pacific Ocean"], "the North Pacific")
+p_ocean("south-pacific", "South Pacific", -140.0, -30.0, ["South Pacific", "South Pacific Ocean"], "the South Pacific")
 
 # --- seas (polygons: a generous outline minus land) ------------------------------------------
 s("mediterranean-sea", "Mediterranean Sea",
