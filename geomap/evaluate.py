@@ -190,6 +190,10 @@ class _Shapes:
                 found = shape(geometry)
             except (KeyError, TypeError, ValueError, AttributeError) as exc:
                 raise InputError(f"bad predicted geometry for {key or 'a mention'}: {exc}") from exc
+            if not found.is_valid:  # a self-intersecting ring would make covers() raise
+                from shapely.validation import make_valid
+
+                found = make_valid(found)
             self._cache[cache_key] = found
         return found
 

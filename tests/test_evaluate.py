@@ -60,6 +60,12 @@ def test_line_distance_is_to_the_nearest_point_of_the_line():
     assert error_km(multipoint, 0.0, 0.0) == pytest.approx(0.5 * KM_PER_DEG, rel=1e-6)
 
 
+def test_invalid_polygon_is_repaired_before_the_containment_test():
+    bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [2, 2], [2, 0], [0, 2], [0, 0]]]}
+    assert error_km(bowtie, 1.0, 0.3) == 0.0  # inside the left triangle of the bow-tie
+    assert error_km(bowtie, 1.0, 3.0) == pytest.approx(KM_PER_DEG, rel=1e-3)
+
+
 # ---------------------------------------------------------------- AUC
 
 
