@@ -15,7 +15,8 @@ figures are its own and one system's warm caches cannot help the other:
   documents. tracemalloc slows parsing, so its run is never the timed one.
 * Warm start-up: wall time of whole ``geomap parse seeds/<seed>.txt`` runs and of
   ``python -c "import geomap.pipeline; geomap.pipeline.Engine()"`` with the offline index
-  already built (one untimed warm-up run first; the minimum and median of ``--repeat``).
+  already built (one untimed warm-up run first; the minimum and median of ``--repeat``), and
+  the median CPU time (user + system) of those runs.
 
 The machine is shared: the 1-minute load average is printed with the results.
 """
@@ -138,12 +139,19 @@ def run_worker(name: str, path: Path, args: argparse.Namespace, trace: bool) -> 
 
 def timed(cmd: list[str], repeat: int) -> dict[str, float]:
     subprocess.run(cmd, capture_output=True, cwd=REPO, check=True)  # warm-up, untimed
-    times = []
+    times, cpus = [], []
     for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run(cmd, capture_output=True, cwd=REPO, check=True)
         times.append(time.perf_counter() - started)
-    return {"min_s": min(times), "median_s": statistics.median(times)}
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime)
+    return {
+        "min_s": min(times),
+        "median_s": statistics.median(times),
+        "cpu_median_s": statistics.median(cpus),
+    }
 
 
 def startup(repeat: int) -> None:
@@ -157,7 +165,10 @@ def startup(repeat: int) -> None:
             print(f"  {label:22} failed (exit {exc.returncode}): {' '.join(cmd)}")
             continue
         shown = " ".join(Path(c).name if i == 0 else c for i, c in enumerate(cmd))
-        print(f"  {label:22} min {t['min_s']:.2f} s  median {t['median_s']:.2f} s   ({shown})")
+        print(
+            f"  {label:22} wall min {t['min_s']:.2f} s, median {t['median_s']:.2f} s;"
+            f" CPU median {t['cpu_median_s']:.2f} s   ({shown})"
+        )
 
 
 def main() -> None:
