@@ -216,7 +216,8 @@ def gaps(times: list[float]) -> list[float]:
 
 
 # The client spaces requests exactly; the server's arrival stamps also carry thread
-# scheduling jitter on a loaded machine, hence their 50 ms of slack.
+# scheduling delay on a loaded machine (one late stamp shortens the next gap), so the
+# server side checks the span of all requests, with 50 ms of slack.
 JITTER = 0.05
 
 
@@ -229,7 +230,7 @@ def test_new_names_are_asked_at_least_min_delay_apart(server, cache_file):
     assert server.queries() == ["Nahal Oz", "Zikim", "Atlantis"]
     assert len(sent) == 3 and min(gaps(sent)) >= MIN_DELAY, gaps(sent)
     arrived = [r.time for r in server.searches()]
-    assert min(gaps(arrived)) >= MIN_DELAY - JITTER, gaps(arrived)
+    assert arrived[-1] - arrived[0] >= 2 * MIN_DELAY - JITTER, gaps(arrived)
 
 
 def test_two_geocoders_sharing_a_cache_share_the_rate_limit(server, cache_file):
@@ -243,7 +244,7 @@ def test_two_geocoders_sharing_a_cache_share_the_rate_limit(server, cache_file):
     a.candidates("Atlantis")
     assert len(sent) == 3 and min(gaps(sent)) >= MIN_DELAY, gaps(sent)
     arrived = [r.time for r in server.searches()]
-    assert min(gaps(arrived)) >= MIN_DELAY - JITTER, gaps(arrived)
+    assert arrived[-1] - arrived[0] >= 2 * MIN_DELAY - JITTER, gaps(arrived)
 
 
 def test_user_agent_is_required_for_nominatim(tmp_path):
