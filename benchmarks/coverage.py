@@ -2,7 +2,8 @@
 
 For every gold toponym, does looking its surface name up in the offline index give at
 least one candidate within 161 km of the gold point (0 km when a candidate's polygon
-contains it)? Also times ``candidates()`` over the gold names.
+contains it)? Reported for the offline index alone and together with the curated
+gazetteer. Also times the index's ``candidates()`` over the gold names.
 
     python benchmarks/coverage.py [--bench ../shared/bench] [--index FILE] [--sets lgl,...]
 
@@ -38,26 +39,32 @@ def load_toponyms(path: Path) -> list[dict]:
     return out
 
 
-def best_distance(gaz: OfflineGazetteer, name: str, lat: float, lon: float) -> tuple[float, str]:
+def best_distance(layers: list, name: str, lat: float, lon: float) -> tuple[float, str]:
+    """Smallest distance from the gold point to any candidate (0 inside its polygon)."""
     from shapely.geometry import Point, shape
 
     best, kind = float("inf"), ""
-    for cand in gaz.candidates(name, limit=1000):
-        if cand.geometry is not None and shape(cand.geometry).contains(Point(lon, lat)):
-            return 0.0, cand.kind
-        d = haversine_km(lat, lon, cand.lat, cand.lon)
-        if d < best:
-            best, kind = d, cand.kind
+    for layer in layers:
+        for cand in layer.candidates(name, limit=1000):
+            geom = cand.geometry
+            if geom is None and cand.raw.get("has_polygon") and hasattr(layer, "geometry"):
+                geom = layer.geometry(cand.id)
+            polygon = geom is not None and geom.get("type") in ("Polygon", "MultiPolygon")
+            if polygon and shape(geom).contains(Point(lon, lat)):
+                return 0.0, cand.kind
+            d = haversine_km(lat, lon, cand.lat, cand.lon)
+            if d < best:
+                best, kind = d, cand.kind
     return best, kind
 
 
-def coverage(gaz: OfflineGazetteer, toponyms: list[dict], show: int) -> dict[str, object]:
+def coverage(layers: list, toponyms: list[dict], show: int) -> dict[str, object]:
     hit = 0
     kinds: Counter[str] = Counter()
     missing: Counter[str] = Counter()
     far: Counter[str] = Counter()
     for t in toponyms:
-        d, kind = best_distance(gaz, t["name"], t["lat"], t["lon"])
+        d, kind = best_distance(layers, t["name"], t["lat"], t["lon"])
         if d <= KM:
             hit += 1
             kinds[kind] += 1
@@ -103,6 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, default=None)
     parser.add_argument("--sets", default="lgl")
     parser.add_argument("--show", type=int, default=25)
+    parser.add_argument("--no-curated", action="store_true", help="offline index alone")
     args = parser.parse_args(argv)
     if not args.bench.is_dir():
         print(f"skipped: no bench directory at {args.bench}")
@@ -111,6 +119,11 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     ensure_index(index)
     gaz = OfflineGazetteer(index)
+    curated = None
+    if not args.no_curated:
+        from geomap.gazetteer.curated import CuratedGazetteer
+
+        curated = CuratedGazetteer(Settings().gazetteer_path)
     report: dict[str, object] = {
         "index": str(index),
         "index_mb": round(index.stat().st_size / 1e6, 1),
@@ -123,7 +136,9 @@ def main(argv: list[str] | None = None) -> int:
             report[name] = "missing"
             continue
         toponyms = load_toponyms(path)
-        report[name] = coverage(gaz, toponyms, args.show)
+        report[name] = coverage([gaz], toponyms, args.show)
+        if curated is not None:
+            report[f"{name}_with_curated"] = coverage([curated, gaz], toponyms, 0)["covered"]
         report[f"{name}_latency"] = latency(gaz, [t["name"] for t in toponyms])
     json.dump(report, sys.stdout, indent=1, ensure_ascii=False)
     print()

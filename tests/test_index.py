@@ -79,13 +79,27 @@ def test_us_counties_and_state_polygons(gaz: OfflineGazetteer) -> None:
     laurel = [c for c in gaz.candidates("Laurel County") if c.kind == "county"]
     assert {c.admin1 for c in laurel} >= {"KY"}
     ky = next(c for c in laurel if c.admin1 == "KY")
-    assert ky.id.startswith("county:US-") and ky.geometry is not None
-    assert shape(ky.geometry).contains(Point(ky.lon, ky.lat))
+    assert ky.id.startswith("county:US-") and ky.raw["has_polygon"]
+    assert ky.geometry is None  # admin-1 and county polygons are fetched on demand
+    county = gaz.geometry(ky.id)
+    assert county is not None and shape(county).contains(Point(ky.lon, ky.lat))
     new_york = next(c for c in gaz.candidates("New York") if c.id == "admin1:US-NY")
-    assert new_york.geometry is not None
+    state = gaz.get(new_york.id)
+    assert state is not None and state.geometry is not None
     # the state's point is inside the state, not on New York City
-    assert shape(new_york.geometry).contains(Point(new_york.lon, new_york.lat))
+    assert shape(state.geometry).contains(Point(new_york.lon, new_york.lat))
     assert new_york.lat > 41.5
+
+
+def test_admin1_polygons_outside_the_us(gaz: OfflineGazetteer) -> None:
+    syunik = next(c for c in gaz.candidates("Syunik") if c.kind == "admin1")
+    assert syunik.country == "AM" and syunik.raw["has_polygon"]
+    polygon = shape(gaz.geometry(syunik.id))
+    assert polygon.contains(Point(46.05, 39.51))  # Goris
+    assert not polygon.contains(Point(46.55, 39.60))  # Lachin, Azerbaijan
+    assert gaz.candidates("Syunik Province")[0].id == syunik.id
+    queensland = next(c for c in gaz.candidates("Queensland") if c.kind == "admin1")
+    assert shape(gaz.geometry(queensland.id)).contains(Point(142.7, -20.9))
 
 
 def test_regions_and_demonyms(gaz: OfflineGazetteer) -> None:
@@ -129,7 +143,7 @@ def test_geopy_interface(gaz: OfflineGazetteer) -> None:
 
 
 def test_names_for_matcher(gaz: OfflineGazetteer) -> None:
-    rows = list(gaz.names_for_matcher(min_population=1_000_000))
+    rows = [row[:3] for row in gaz.names_for_matcher(min_population=1_000_000)]
     kinds = {kind for _, _, kind in rows}
     assert {"country", "admin1", "city", "continent"} <= kinds
     assert ("Yerevan", "geonames:616052", "city") in rows

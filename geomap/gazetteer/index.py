@@ -263,12 +263,12 @@ class OfflineGazetteer(GazetteerLayer):
         return self._geometry(row[0]) if row and row[0] is not None else None
 
     def get(self, place_id: str) -> Candidate | None:
-        """The place with this id (``geonames:616052``, ``ne:ARM``...), or None."""
+        """The place with this id (``geonames:616052``, ``ne:ARM``...), with its polygon."""
         with self._lock:
             row = self._conn.execute(
                 f"SELECT {_COLUMNS} FROM places p WHERE p.id = ?", (place_id,)
             ).fetchone()
-        return self._candidate(row, row[3], True) if row else None
+        return self._candidate(row, row[3], True, polygon=True) if row else None
 
     def country(self, iso2: str) -> Candidate | None:
         """The country place for an ISO 3166-1 alpha-2 code."""
@@ -338,8 +338,9 @@ class OfflineGazetteer(GazetteerLayer):
     def names_for_matcher(
         self, min_population: int = 0
     ) -> Iterator[tuple[str, str, str, int, str | None, int]]:
-        """(name, place_id, kind, population, feature code, is_primary) for every name of non-city places and of cities with at
-        least ``min_population`` people: the recogniser's gazetteer matcher feeds on it.
+        """(name, place_id, kind, population, feature code, is_primary) for every name of
+        non-city places and of cities with at least ``min_population`` people: the
+        recogniser's gazetteer matcher feeds on it.
 
         Left out, because as bare words they find far more non-places than places: alias
         codes of one or two letters ("IN", "OR" for US states) and the short form of county

