@@ -183,10 +183,46 @@ def test_missing_index_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["Saint-Étienne", "St. Louis", "Washington, D.C.", "L'Aquila", "O'Fallon", "A  b--c"]
-)
+    "name",
+    [
+        "Saint-Étienne", "St. Louis", "Washington, D.C.", "L'Aquila", "O'Fallon", "A  b--c",
+        "Нахичевань", "İstanbul", "Straße", "Łódź", "Ærøskøbing", "São Tomé", "Ḩalab",
+        "北京市", "Naxçıvan", "Côte d’Ivoire", "Bağdat_Caddesi", "Ｔｏｋｙｏ", "Ǆemal",
+    ],
+)  # fmt: skip
 def test_fast_normalize_matches_normalize(name: str) -> None:
     assert fast_normalize(name) == normalize(name)
+
+
+def test_topojson_decoding() -> None:
+    from geomap.gazetteer.index_build import topojson_features
+
+    # Two squares sharing an edge, quantized and delta-encoded as TopoJSON 1.0 specifies.
+    topology = {
+        "type": "Topology",
+        "transform": {"scale": [0.5, 0.5], "translate": [10, 20]},
+        "arcs": [
+            [[2, 0], [0, 2]],  # shared edge (1, 0) -> (1, 1) in grid units of 0.5
+            [[2, 2], [-2, 0], [0, -2], [2, 0]],  # left square's other sides
+            [[2, 0], [2, 0], [0, 2], [-2, 0]],  # right square's other sides
+        ],
+        "objects": {
+            "squares": {
+                "type": "GeometryCollection",
+                "geometries": [
+                    {"type": "Polygon", "arcs": [[0, 1]], "id": "L", "properties": {"n": 1}},
+                    {"type": "Polygon", "arcs": [[2, -1]], "id": "R"},
+                ],
+            }
+        },
+    }
+    found = list(topojson_features(topology, "squares"))
+    assert [meta["id"] for _, meta in found] == ["L", "R"]
+    left, right = (shape(geom) for geom, _ in found)
+    assert left.is_valid and right.is_valid
+    assert left.bounds == (10.0, 20.0, 11.0, 21.0) and right.bounds == (11.0, 20.0, 12.0, 21.0)
+    assert left.area == right.area == 1.0
+    assert found[0][1]["properties"] == {"n": 1}
 
 
 def test_usable_alias_filters_codes() -> None:
