@@ -247,6 +247,8 @@ class MentionFinder:
             entry = lex.get((s, e))
             if entry is None and self._is_person_word(surface, person_words):
                 continue
+            if entry is not None and entry.strength < 0 and not self._qualifier(text, e):
+                continue  # "Centre", "Southern": an everyday word, even if spaCy says GPE
             if entry is not None and entry.strength < 2 and self._is_person_word(surface, person_words):
                 continue
             if not surface[0].isupper() and not surface[0].isdigit() and entry is None:
@@ -341,8 +343,10 @@ class MentionFinder:
                 return "gazetteer"  # "Anna Eshoo of California", "University of Texas"
             if span.label == "ORG" and after and after[0].lower().strip(".,") in ORG_HEADS:
                 return "gazetteer"  # "Rapides Parish Fire District"
-            if span.label == "ORG" and entry.kind == "country" and not before:
-                return "gazetteer"  # "U.S. Army", "Israel Defense Forces"
+            if span.label == "ORG" and entry.strength >= 2 and not (
+                not before and len(after) == 1 and after[0] not in self.lexicon.entries
+            ):
+                return "gazetteer"  # "U.S. Army", "HSBC Bank Malta", "DeSmog Canada"
             return None  # "Paris Hilton", "Georgia O'Keeffe", "Section 907"
         if entry.strength >= 3:
             return "gazetteer"

@@ -28,6 +28,10 @@ MATCHER_MIN_POPULATION = 15_000
 STRENGTH = {"country": 2, "admin1": 2, "continent": 2, "region": 2, "demonym": 0, "city": 1}
 
 
+# Upper-case codes that news uses as place names; the index keeps codes of two letters
+# out of its matcher list because most (IN, OR, ME) are words.
+NEWS_CODES = {"US": "country", "UK": "country", "EU": "region", "UAE": "country",
+              "DRC": "country", "DPRK": "country", "PRC": "country", "USA": "country"}
 COMMON_ZIPF = 4.3  # wordfreq Zipf frequency: ~ once per 50,000 English words or more often
 
 
@@ -47,9 +51,12 @@ def _prominent(
     """Places famous enough that their name means them even though it is also a word."""
     if kind in ("country", "continent", "demonym") or feature_code == "PPLC":
         return True  # "China", "Jordan", "Paris", "American"
-    if not primary or zipf >= VERY_COMMON_ZIPF:
-        return False  # "Saturday" (an alias of a Zambian province), "Centre", "Police"
-    return population >= 1_000_000  # "Georgia", "Texas", "Dublin"
+    if not primary:
+        return False  # "Saturday" (an alias of a Zambian province)
+    if population >= 10_000_000:
+        return True  # "California", "Texas"
+    # "Georgia", "Dublin" yes; "Centre" (a province of 2.7 million in Burkina Faso) no
+    return population >= 1_000_000 and zipf < VERY_COMMON_ZIPF
 
 
 def load_nlp() -> Any:
@@ -106,7 +113,7 @@ class Engine:
         from SQLite takes seconds, the pickle a few hundredths."""
         fingerprint = self.offline.meta().get("fingerprint", "")
         key = hashlib.sha256(
-            f"{fingerprint}|{MATCHER_MIN_POPULATION}|{sorted(STRENGTH.items())}|{COMMON_ZIPF}|{VERY_COMMON_ZIPF}|4"
+            f"{fingerprint}|{MATCHER_MIN_POPULATION}|{sorted(STRENGTH.items())}|{COMMON_ZIPF}|{VERY_COMMON_ZIPF}|{sorted(NEWS_CODES)}|6"
             .encode()
         ).hexdigest()[:16]
         cache = self.offline.path.with_name(f"matcher-{key}.pickle")
@@ -126,10 +133,12 @@ class Engine:
             zipf = word_frequency(name)
             if zipf >= COMMON_ZIPF and not _prominent(kind, population or 0, fcode, primary, zipf):
                 # "Police", "March", "Mobile": only with spaCy's word or a "Mobile, Ala."
-                if primary and zipf < VERY_COMMON_ZIPF + 0.5:
-                    lex.add(name, 0, COMMON_PREFIX + kind)
+                lex.add(name, 0 if zipf < VERY_COMMON_ZIPF else -1, COMMON_PREFIX + kind)
                 continue
             lex.add(name, STRENGTH.get(kind, 1), kind)
+        for code, kind in NEWS_CODES.items():  # "EU", "US", "UK": too short for the index's
+            if self.offline.candidates(code):  # matcher list, too common in news to miss
+                lex.add(code, 2, kind)
         try:
             tmp = cache.with_suffix(f".{os.getpid()}.tmp")
             with tmp.open("wb") as fh:

@@ -45,6 +45,7 @@ NEAR_CONTEXT = 1.5
 NEAR_KM = 300.0
 TEMPERATURE = 1.0
 POPULATION_WEIGHT = 1.0  # per factor of ten
+ADMIN_POP_FACTOR = 0.75  # LGL/GWN/GeoVirus 200-doc F1: 0.5 .679/.803/.819, 0.75 .685/.808/.830, 1.0 .682/.811/.833
 CONTEXT_MIN_CONFIDENCE = 0.4  # pass-1 answers this sure shape the article's context
 PROVINCE_OF_CITY = -3.0
 SAME_PLACE_KM = 50.0  # candidates this close are one place listed twice, not ambiguity
@@ -66,7 +67,9 @@ class _Group:
 
 
 def _population_term(c: Candidate) -> float:
-    return POPULATION_WEIGHT * math.log10(max(c.population, 0) + 1)
+    # A region's head count says less about how often a bare name means it than a city's.
+    weight = POPULATION_WEIGHT if c.kind == "city" else POPULATION_WEIGHT * ADMIN_POP_FACTOR
+    return weight * math.log10(max(c.population, 0) + 1)
 
 
 def _same_admin1(c: Candidate, q: Candidate) -> bool:
@@ -148,6 +151,9 @@ class Resolver:
         for variant in name_variants(surface):
             found = self.lookup(variant)
             if found:
+                demonyms = [c for c in found if c.kind == "demonym"]
+                if demonyms and variant[:1].isupper():
+                    return demonyms, variant  # "Canadian" is the people, not Canadian County
                 return _curated_supersedes(found), variant
         return [], surface
 
