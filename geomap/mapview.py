@@ -413,12 +413,12 @@ def build_map(
         "article": options.article,
         "focus": options.focus,
         "pageSize": INLINE_LIMIT,
+        # fitted by the script without animation, so that an early click is not lost
+        "bounds": bounds_of(s.place.geometry for s in places),
+        "maxFitZoom": 8,
     }
     PlaceLayer(urls, config).add_to(m)
     folium.LayerControl(collapsed=len(groups) + len(article_groups) > 8).add_to(m)
-    bounds = bounds_of(s.place.geometry for s in places)
-    if bounds is not None:
-        m.fit_bounds(bounds, padding_top_left=(290, 30), padding_bottom_right=(30, 30), max_zoom=8)
     return m
 
 

@@ -8,6 +8,7 @@
   "use strict";
 
   var maps = (window.geomapMaps = window.geomapMaps || {});
+  var FOCUS_ZOOM = 9; // zoom level for a place chosen in the list or the search
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -152,10 +153,13 @@
         row.appendChild(el("span", null, config.kinds[kind].label));
         box.appendChild(row);
       });
-      var dash = el("div", "gm-legend-row");
-      dash.appendChild(el("span", "gm-swatch gm-swatch-dashed"));
-      dash.appendChild(el("span", null, "proposed (dashed)"));
-      box.appendChild(dash);
+      var proposed = config.places.some(function (p) { return p.s === "proposed"; });
+      if (proposed) {
+        var dash = el("div", "gm-legend-row");
+        dash.appendChild(el("span", "gm-swatch gm-swatch-dashed"));
+        dash.appendChild(el("span", null, "proposed (dashed)"));
+        box.appendChild(dash);
+      }
       return box;
     };
     return control;
@@ -283,13 +287,25 @@
 
     function focus(entry) {
       if (!entry) return;
+      if (map._animatingZoom) { // let a running zoom finish, or it undoes this one
+        map.once("zoomend", function () { focus(entry); });
+        return;
+      }
       if (entry.group && !map.hasLayer(entry.group)) map.addLayer(entry.group);
       if (!entry.shown) { entry.container.addLayer(entry.layer); entry.shown = true; }
       var layer = entry.layer;
       if (entry.container.zoomToShowLayer) {
-        entry.container.zoomToShowLayer(layer, function () { layer.openPopup(); });
+        // city level, then as far as the cluster needs to show the marker on its own
+        var cluster = entry.container;
+        var show = function () {
+          cluster.zoomToShowLayer(layer, function () { layer.openPopup(); });
+        };
+        map.setView(layer.getLatLng(), Math.max(map.getZoom(), FOCUS_ZOOM), { animate: false });
+        // a popup opened while the cluster re-forms would close again when it ends
+        if (cluster._inZoomAnimation) cluster.once("animationend", show);
+        else show();
       } else {
-        map.fitBounds(layer.getBounds(), { maxZoom: 9, padding: [30, 30] });
+        map.fitBounds(layer.getBounds(), { maxZoom: FOCUS_ZOOM, padding: [30, 30] });
         layer.openPopup(layer.getBounds().getCenter());
       }
     }
@@ -321,6 +337,14 @@
     if (articleLayers.length) {
       map.on("overlayadd overlayremove", function (ev) {
         if (articleLayers.indexOf(ev.layer) >= 0) refilter();
+      });
+    }
+
+    if (config.bounds) {
+      var wide = map.getSize().x > 700;
+      map.fitBounds(config.bounds, {
+        animate: false, maxZoom: config.maxFitZoom,
+        paddingTopLeft: [wide ? 280 : 20, 20], paddingBottomRight: [20, 20],
       });
     }
 

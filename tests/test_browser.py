@@ -1,0 +1,249 @@
+"""The map in a real browser: headless Debian Chromium driven by Playwright, against a live
+server on 127.0.0.1. No browser download: skipped where /usr/bin/chromium or Playwright is
+missing (``.ci/run`` installs the ``chromium`` package so that CI runs it)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from conftest import SEED_PATH
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+pytestmark = pytest.mark.browser
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"{CHROMIUM} is missing (apt-get install chromium) - browser tests skipped",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory, engine, basemap_dir):
+    """The real app (real engine, real seed) served by werkzeug on a free loopback port."""
+    from werkzeug.serving import make_server
+
+    from geomap.articles import load_articles
+    from geomap.store import Store, ingest
+    from geomap.web import create_app
+
+    db = tmp_path_factory.mktemp("browser") / "browser.db"
+    articles, errors = load_articles([SEED_PATH])
+    assert not errors
+    with Store(db) as store:
+        report = ingest(store, engine.parse, articles)
+        assert not report.errors
+    app = create_app(
+        {
+            "DATABASE": str(db),
+            "TILES": None,
+            "BASEMAP_DIR": str(basemap_dir),
+            "ENGINE": lambda: engine,
+        }
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield {"url": f"http://127.0.0.1:{server.server_port}", "db": db}
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A page that refuses and records any request to another host, and every console
+    error, page error or dialog; the test fails if any happened."""
+    base = live_server["url"]
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    page = context.new_page()
+    problems: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(base + "/") or url == base:
+            route.continue_()
+        else:
+            problems.append(f"request to another host: {url}")
+            route.abort()
+
+    page.route("**/*", guard)
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+    def on_dialog(dialog):
+        problems.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.base = base
+    yield page
+    context.close()
+    assert problems == []
+
+
+def wait_js(page, expression, timeout=15.0):
+    """Poll a JS expression (page.wait_for_function would need 'unsafe-eval' under our CSP)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(f"() => Boolean({expression})"):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {expression}")
+        page.wait_for_timeout(100)
+
+
+def open_map(page, path="/"):
+    """Load a page with a map and wait for its places and the base layer."""
+    page.goto(page.base + path)
+    wait_js(page, "window.geomapMap && document.querySelector('.leaflet-gm-base-pane canvas')")
+
+
+def place_names(page):
+    return page.evaluate("window.geomapMap.entries.map(e => e.place.n)")
+
+
+def click_area(page, name):
+    """Zoom to a polygon or line and click it where nothing covers it (a real mouse click)."""
+    page.evaluate(
+        """name => {
+            const api = window.geomapMap;
+            const e = api.entries.find(x => x.place.n === name);
+            api.map.fitBounds(e.layer.getBounds(), {animate: false, maxZoom: 9});
+        }""",
+        name,
+    )
+    find = """name => {
+        const api = window.geomapMap;
+        const e = api.entries.find(x => x.place.n === name);
+        const box = api.map.getContainer().getBoundingClientRect();
+        const b = e.layer.getBounds();
+        const tries = [e.layer.getCenter()];
+        for (let i = 1; i < 8; i++) for (let j = 1; j < 8; j++) {
+            tries.push(L.latLng(b.getSouth() + (b.getNorth() - b.getSouth()) * i / 8,
+                                b.getWest() + (b.getEast() - b.getWest()) * j / 8));
+        }
+        for (const ll of tries) {
+            const p = api.map.latLngToContainerPoint(ll);
+            const x = box.left + p.x, y = box.top + p.y;
+            if (document.elementFromPoint(x, y) === e.layer._path) return [x, y];
+        }
+        return null;
+    }"""
+    deadline = time.monotonic() + 15
+    point = page.evaluate(find, name)
+    while point is None and time.monotonic() < deadline:
+        page.wait_for_timeout(200)  # the map may still be settling
+        point = page.evaluate(find, name)
+    assert point is not None, f"no visible point of {name} to click"
+    page.mouse.click(point[0], point[1])
+
+
+def test_map_renders_offline(page):
+    open_map(page)
+    wait_js(page, "document.querySelectorAll('.leaflet-gm-areas-pane path').length > 0")
+    names = place_names(page)
+    assert {"Yerevan", "Baku", "Nagorno-Karabakh", "Zangezur corridor", "Armenia"} <= set(names)
+    assert page.locator(".gm-line-label", has_text="Zangezur corridor").is_visible()
+    dashed = page.evaluate(
+        "window.geomapMap.entries.find(e => e.place.n === 'Zangezur corridor')"
+        ".layer.options.dashArray"
+    )
+    assert dashed  # a proposed corridor is drawn dashed
+    assert page.locator(".gm-legend").is_visible()
+    assert page.locator(".leaflet-control-layers").count() == 1
+    assert page.locator(".gm-ranked li").count() == len(names)
+    assert page.locator(".leaflet-marker-icon").count() > 0  # markers or clusters
+
+
+def test_clicking_yerevan_shows_the_sentence(page):
+    open_map(page)
+    page.fill(".gm-search", "Yerev")
+    page.locator(".gm-results a", has_text="Yerevan").click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    page.locator(".leaflet-popup-close-button").click()
+    # now click the marker itself, unclustered after the zoom
+    page.locator('.leaflet-marker-icon[title="Yerevan"]').click()
+    popup.wait_for()
+    assert popup.locator("h3").inner_text() == "Yerevan"
+    text = popup.inner_text()
+    assert "pressure on Yerevan to open a land link" in text
+    assert popup.locator("mark", has_text="Yerevan").count() >= 1
+    link = popup.locator("a[href^='/articles/']").first
+    assert link.get_attribute("href") == "/articles/000_42821f2fae6c857c"
+
+
+def test_clicking_karabakh_shows_both_names(page):
+    open_map(page)
+    click_area(page, "Nagorno-Karabakh")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert popup.locator("h3").inner_text() == "Nagorno-Karabakh"
+    assert "Artsakh" in popup.locator(".gm-popup-aliases").inner_text()
+    assert popup.locator("mark", has_text="Artsakh").count() >= 1
+
+
+def test_geojson_download_parses(page, tmp_path):
+    open_map(page)
+    with page.expect_download() as info:
+        page.click("#download-geojson")
+    target = tmp_path / "download.geojson"
+    info.value.save_as(target)
+    doc = json.loads(target.read_text("utf-8"))
+    assert doc["type"] == "FeatureCollection"
+    names = {f["properties"]["name"] for f in doc["features"]}
+    assert {"Yerevan", "Zangezur corridor", "Nagorno-Karabakh"} <= names
+
+
+def test_pasting_an_article_adds_its_places(page):
+    page.goto(page.base + "/add")
+    page.fill("input[name=title]", "Storm in Georgia")
+    page.fill("textarea[name=text]", "Heavy rain flooded streets in Tbilisi and Batumi on Sunday.")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/articles/paste-*")
+    open_map(page, page.url.replace(page.base, ""))
+    assert page.locator("h1").inner_text() == "Storm in Georgia"
+    assert page.locator(".gm-text mark", has_text="Tbilisi").count() == 1
+    assert "Tbilisi" in place_names(page)
+    open_map(page)
+    assert {"Tbilisi", "Yerevan"} <= set(place_names(page))
+
+
+def test_script_payload_shows_as_text_and_runs_nothing(page, live_server, xss_result):
+    from geomap.store import Store
+
+    with Store(live_server["db"]) as store:
+        store.save(xss_result)
+    page.goto(page.base + "/articles/xss-1")
+    wait_js(page, "window.geomapMap")
+    assert page.locator("h1").inner_text().startswith("Title <script>window.pwned=1;")
+    assert "<img src=x onerror=" in page.locator(".gm-text").inner_text()
+    page.locator("a.gm-mention", has_text="Yerevan").click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert "<script>window.pwned=1;alert(1)</script>" in popup.inner_text()
+    open_map(page)
+    page.locator(".leaflet-control-layers").hover()
+    assert page.locator(".leaflet-control-layers-overlays", has_text="<script>").count() == 1
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("img[src=x]").count() == 0
