@@ -36,7 +36,7 @@ KIND_PRIOR = {
     "county": 1.5,
     "city": 0.0,
 }
-CURATED_BONUS = 2.5
+CURATED_BONUS = 5.0  # curated entries are deliberate: bare "Gaza" is the Gaza Strip
 QUALIFIER_MATCH = 6.0
 QUALIFIER_MISS = -3.0
 COUNTRY_CONTEXT = 1.5
@@ -48,6 +48,7 @@ POPULATION_WEIGHT = 1.0  # per factor of ten
 ADMIN_POP_FACTOR = 0.75  # LGL/GWN/GeoVirus 200-doc F1: 0.5 .679/.803/.819, 0.75 .685/.808/.830, 1.0 .682/.811/.833
 CONTEXT_MIN_CONFIDENCE = 0.4  # pass-1 answers this sure shape the article's context
 PROVINCE_OF_CITY = -3.0
+CITY_SHARE_OF_PROVINCE = 0.5
 SAME_PLACE_KM = 50.0  # candidates this close are one place listed twice, not ambiguity
 # Kinds small enough that "near the other places" means something.
 POINT_KINDS = {"city", "village-group", "county", "town", "village", "building", "crossing"}
@@ -151,6 +152,10 @@ class Resolver:
         for variant in name_variants(surface):
             found = self.lookup(variant)
             if found:
+                bare = variant.replace(".", "")
+                if bare.isupper() and len(bare) <= 4:  # "EU", "UAE": codes, never a town "Eu"
+                    codes = [c for c in found if c.kind not in ("city", "county")]
+                    found = codes or found
                 demonyms = [c for c in found if c.kind == "demonym"]
                 if demonyms and variant[:1].isupper():
                     return demonyms, variant  # "Canadian" is the people, not Canadian County
@@ -196,12 +201,17 @@ class Resolver:
             return None
         scored: list[tuple[float, Candidate, list[str]]] = []
         big_cities = {
-            c.country for c in g.candidates if c.kind == "city" and c.population >= 100_000
+            c.country: c.population
+            for c in g.candidates
+            if c.kind == "city" and c.population >= 100_000
         }
         for c in g.candidates:
             score, why = _base_score(c)
-            if c.kind == "admin1" and c.country in big_cities:
-                score += PROVINCE_OF_CITY  # bare "Yerevan", "Ankara": the city, not the province
+            city_pop = big_cities.get(c.country or "", 0)
+            if c.kind == "admin1" and city_pop >= CITY_SHARE_OF_PROVINCE * c.population:
+                # bare "Yerevan", "Ankara": the city, which is most of its province; but
+                # "New York" is a state far larger than its city, and gold sets mean the state
+                score += PROVINCE_OF_CITY
             if g.qualifiers:
                 if any(
                     _same_admin1(c, q) or (q.kind == "country" and c.country == q.country)
