@@ -201,7 +201,7 @@ class Resolver:
             return None
         scored: list[tuple[float, Candidate, list[str]]] = []
         big_cities = {
-            c.country: c.population
+            c.country: (10**12 if c.feature_code == "PPLC" else c.population)  # Kyiv, Baku
             for c in g.candidates
             if c.kind == "city" and c.population >= 100_000
         }
