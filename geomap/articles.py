@@ -50,8 +50,28 @@ class _VisibleText(HTMLParser):
     """Collects visible text and metadata; scripts, styles and templates are dropped."""
 
     HIDDEN = {"script", "style", "noscript", "template", "head", "svg", "iframe"}
-    BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section",
-             "article", "blockquote", "header", "footer", "ul", "ol", "table", "figcaption"}
+    BLOCK = {
+        "p",
+        "div",
+        "br",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "section",
+        "article",
+        "blockquote",
+        "header",
+        "footer",
+        "ul",
+        "ol",
+        "table",
+        "figcaption",
+    }
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)

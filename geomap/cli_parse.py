@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import sys
 import time
+from typing import Any
 
 import click
 
 from geomap.errors import GeomapError
 
 
-def _engine(ctx: click.Context, progress: bool = True, **flags: object):
+def _engine(ctx: click.Context, progress: bool = True, **flags: Any):
     from geomap.cli import settings_from
     from geomap.pipeline import Engine
 
@@ -21,19 +22,39 @@ def _engine(ctx: click.Context, progress: bool = True, **flags: object):
 def geocoder_options(fn):
     """The online-geocoder flags (same names as GEOMAP_* and geomap.toml keys)."""
     options = [
-        click.option("--geocoder", type=click.Choice(["none", "nominatim", "photon"]),
-                     default=None, help="Ask an online geocoder for what the gazetteers "
-                     "cannot place (GEOMAP_GEOCODER; default none: offline)."),
-        click.option("--geocoder-url", default=None,
-                     help="Scheme and host[:port] of the geocoder (GEOMAP_GEOCODER_URL)."),
-        click.option("--user-agent", default=None,
-                     help="User-Agent for the geocoder; required by Nominatim."),
-        click.option("--geocoder-min-delay", type=float, default=None,
-                     help="Seconds between geocoder requests (default 1.0)."),
-        click.option("--geocoder-timeout", type=float, default=None,
-                     help="Seconds before a geocoder request times out (default 10)."),
-        click.option("--threshold", type=float, default=None,
-                     help="Confidence below which a mention is left unresolved (default 0.35)."),
+        click.option(
+            "--geocoder",
+            type=click.Choice(["none", "nominatim", "photon"]),
+            default=None,
+            help="Ask an online geocoder for what the gazetteers "
+            "cannot place (GEOMAP_GEOCODER; default none: offline).",
+        ),
+        click.option(
+            "--geocoder-url",
+            default=None,
+            help="Scheme and host[:port] of the geocoder (GEOMAP_GEOCODER_URL).",
+        ),
+        click.option(
+            "--user-agent", default=None, help="User-Agent for the geocoder; required by Nominatim."
+        ),
+        click.option(
+            "--geocoder-min-delay",
+            type=float,
+            default=None,
+            help="Seconds between geocoder requests (default 1.0).",
+        ),
+        click.option(
+            "--geocoder-timeout",
+            type=float,
+            default=None,
+            help="Seconds before a geocoder request times out (default 10).",
+        ),
+        click.option(
+            "--threshold",
+            type=float,
+            default=None,
+            help="Confidence below which a mention is left unresolved (default 0.35).",
+        ),
     ]
     for option in reversed(options):
         fn = option(fn)
@@ -43,15 +64,19 @@ def geocoder_options(fn):
 @click.command()
 @click.argument("files", nargs=-1, required=True)
 @click.option(
-    "--format", "fmt", type=click.Choice(["geojson", "json", "csv"]), default="geojson",
-    show_default=True, help="geojson: RFC 7946 FeatureCollection; json: one record per "
+    "--format",
+    "fmt",
+    type=click.Choice(["geojson", "json", "csv"]),
+    default="geojson",
+    show_default=True,
+    help="geojson: RFC 7946 FeatureCollection; json: one record per "
     "mention; csv: one row per mention.",
 )
 @click.option("--indent", type=int, default=None, help="Pretty-print JSON with this indent.")
 @geocoder_options
 @click.pass_context
 def parse(
-    ctx: click.Context, files: tuple[str, ...], fmt: str, indent: int | None, **flags: object
+    ctx: click.Context, files: tuple[str, ...], fmt: str, indent: int | None, **flags: Any
 ) -> None:
     """Find and resolve the places in FILES (.txt, .html, .json, .jsonl, folders, or - for
     stdin) and print them; nothing is stored. Exit status 2 if any input failed."""
@@ -82,9 +107,15 @@ def parse(
         for r in result.resolutions:
             row = mention_record(r)
             row["place"] = (
-                {"id": r.place.id, "name": r.place.name, "kind": r.place.kind,
-                 "lat": r.place.lat, "lon": r.place.lon}
-                if r.place else None
+                {
+                    "id": r.place.id,
+                    "name": r.place.name,
+                    "kind": r.place.kind,
+                    "lat": r.place.lat,
+                    "lon": r.place.lon,
+                }
+                if r.place
+                else None
             )
             rows.append(row)
         click.echo(json.dumps(rows, ensure_ascii=False, indent=indent))

@@ -111,8 +111,20 @@ def result_to_geojson(result: ParseResult) -> dict[str, Any]:
     return feature_collection(result.articles, result.resolutions)
 
 
-CSV_FIELDS = ["article", "text", "start", "end", "place_id", "name", "kind", "lat", "lon",
-              "confidence", "excerpt", "why"]
+CSV_FIELDS = [
+    "article",
+    "text",
+    "start",
+    "end",
+    "place_id",
+    "name",
+    "kind",
+    "lat",
+    "lon",
+    "confidence",
+    "excerpt",
+    "why",
+]
 
 
 def result_to_csv(result: ParseResult) -> str:
@@ -122,11 +134,20 @@ def result_to_csv(result: ParseResult) -> str:
     writer.writeheader()
     for r in result.resolutions:
         p = r.place
-        writer.writerow({
-            "article": r.mention.article_id, "text": r.mention.text,
-            "start": r.mention.start, "end": r.mention.end,
-            "place_id": p.id if p else "", "name": p.name if p else "",
-            "kind": p.kind if p else "", "lat": p.lat if p else "", "lon": p.lon if p else "",
-            "confidence": round(r.confidence, 3), "excerpt": r.mention.sentence, "why": r.why,
-        })
+        writer.writerow(
+            {
+                "article": r.mention.article_id,
+                "text": r.mention.text,
+                "start": r.mention.start,
+                "end": r.mention.end,
+                "place_id": p.id if p else "",
+                "name": p.name if p else "",
+                "kind": p.kind if p else "",
+                "lat": p.lat if p else "",
+                "lon": p.lon if p else "",
+                "confidence": round(r.confidence, 3),
+                "excerpt": r.mention.sentence,
+                "why": r.why,
+            }
+        )
     return buf.getvalue()

@@ -27,16 +27,89 @@ CHUNK_CHARS = 20_000  # spaCy never sees more than this at once: bounded memory 
 # Words that, right after a place name inside an organisation's name, show the
 # place is where the organisation is ("Rapides Parish Fire District").
 ORG_HEADS = {
-    "county", "parish", "city", "state", "fire", "police", "sheriff", "department", "council",
-    "board", "school", "schools", "district", "university", "college", "hospital", "airport",
-    "port", "church", "court", "public", "national", "regional", "community", "area", "metro",
-    "municipal", "high", "middle", "elementary", "highway", "general", "province", "provincial",
-    "government", "assembly", "chamber", "library", "museum", "zoo", "club", "river", "valley",
-    "center", "centre", "township", "town", "village", "borough", "region", "times", "herald",
-    "tribune", "gazette", "post", "daily", "news", "press", "journal", "health", "medical",
-    "sun", "star", "chronicle", "courier", "observer", "register", "record", "dispatch",
-    "telegraph", "globe", "inquirer", "examiner", "independent", "leader", "standard",
-    "bulletin", "review", "sentinel", "enterprise", "citizen", "mirror", "express",
+    "county",
+    "parish",
+    "city",
+    "state",
+    "fire",
+    "police",
+    "sheriff",
+    "department",
+    "council",
+    "board",
+    "school",
+    "schools",
+    "district",
+    "university",
+    "college",
+    "hospital",
+    "airport",
+    "port",
+    "church",
+    "court",
+    "public",
+    "national",
+    "regional",
+    "community",
+    "area",
+    "metro",
+    "municipal",
+    "high",
+    "middle",
+    "elementary",
+    "highway",
+    "general",
+    "province",
+    "provincial",
+    "government",
+    "assembly",
+    "chamber",
+    "library",
+    "museum",
+    "zoo",
+    "club",
+    "river",
+    "valley",
+    "center",
+    "centre",
+    "township",
+    "town",
+    "village",
+    "borough",
+    "region",
+    "times",
+    "herald",
+    "tribune",
+    "gazette",
+    "post",
+    "daily",
+    "news",
+    "press",
+    "journal",
+    "health",
+    "medical",
+    "sun",
+    "star",
+    "chronicle",
+    "courier",
+    "observer",
+    "register",
+    "record",
+    "dispatch",
+    "telegraph",
+    "globe",
+    "inquirer",
+    "examiner",
+    "independent",
+    "leader",
+    "standard",
+    "bulletin",
+    "review",
+    "sentinel",
+    "enterprise",
+    "citizen",
+    "mirror",
+    "express",
 }
 COMMON_PREFIX = "common:"  # lexicon kind of names that are also everyday words
 PREPOSITIONS = {"of", "in", "at", "for", "from", "near"}
@@ -95,7 +168,12 @@ class Lexicon:
                 continue
             if end < len(flat) and (flat[end].isalnum() or flat[end] in "_@"):
                 continue
-            if entry.name[-1] != "." and end < len(flat) - 1 and flat[end] == "-" and flat[end + 1].isalpha():
+            if (
+                entry.name[-1] != "."
+                and end < len(flat) - 1
+                and flat[end] == "-"
+                and flat[end + 1].isalpha()
+            ):
                 continue  # "Azerbaijan-backed" is fine; "Baku-Tbilisi" handled by both names
             found.append((start, end, entry))
         found.sort(key=lambda m: (m[0], -(m[1] - m[0])))
@@ -112,8 +190,10 @@ _CAPS_WORD = re.compile(r"\b[A-Z][A-Z'’.-]*[A-Z]\b")
 def _title_caps(text: str) -> str:
     """'DUBLIN — MANSFIELD' -> 'Dublin — Mansfield' (same length), so datelines and
     capitalised headlines match; two-letter codes (US, UK) stay as they are."""
-    return _CAPS_WORD.sub(lambda m: m.group(0) if len(m.group(0)) <= 3 else
-                          m.group(0)[0] + m.group(0)[1:].lower(), text)
+    return _CAPS_WORD.sub(
+        lambda m: m.group(0) if len(m.group(0)) <= 3 else m.group(0)[0] + m.group(0)[1:].lower(),
+        text,
+    )
 
 
 def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
@@ -176,7 +256,9 @@ class MentionFinder:
     def find(self, article: Article) -> list[Mention]:
         return next(iter(self.find_many([article])))
 
-    def find_many(self, articles: Iterable[Article], batch_size: int = 32) -> Iterator[list[Mention]]:
+    def find_many(
+        self, articles: Iterable[Article], batch_size: int = 32
+    ) -> Iterator[list[Mention]]:
         """Mentions per article, in order; chunks of many articles share one spaCy batch."""
         batch: list[Article] = []
         for article in articles:
@@ -197,9 +279,13 @@ class MentionFinder:
             tokens, ents, sents = parsed[i]
             for t in doc:
                 tokens.append(
-                    _Token(offset + t.idx, offset + t.idx + len(t.text), t.text,
-                           "PROPN" if t.tag_ in ("NNP", "NNPS") else t.tag_,
-                           bool(t.is_sent_start))
+                    _Token(
+                        offset + t.idx,
+                        offset + t.idx + len(t.text),
+                        t.text,
+                        "PROPN" if t.tag_ in ("NNP", "NNPS") else t.tag_,
+                        bool(t.is_sent_start),
+                    )
                 )
             for e in doc.ents:
                 ents.append(_Span(offset + e.start_char, offset + e.end_char, e.label_))
@@ -211,7 +297,11 @@ class MentionFinder:
     # -- judging ---------------------------------------------------------------
 
     def _judge(
-        self, article: Article, tokens: list[_Token], ents: list[_Span], sents: list[tuple[int, int]]
+        self,
+        article: Article,
+        tokens: list[_Token],
+        ents: list[_Span],
+        sents: list[tuple[int, int]],
     ) -> list[Mention]:
         text = article.text
         tok_at = {t.start: t for t in tokens}
@@ -249,7 +339,11 @@ class MentionFinder:
                 continue
             if entry is not None and entry.strength < 0 and not self._qualifier(text, e):
                 continue  # "Centre", "Southern": an everyday word, even if spaCy says GPE
-            if entry is not None and entry.strength < 2 and self._is_person_word(surface, person_words):
+            if (
+                entry is not None
+                and entry.strength < 2
+                and self._is_person_word(surface, person_words)
+            ):
                 continue
             if not surface[0].isupper() and not surface[0].isdigit() and entry is None:
                 continue
@@ -262,15 +356,16 @@ class MentionFinder:
                 if entry.strength < 2 or (s, e) in chosen:
                     continue
                 inner = [by_start[i] for i in range(s, e) if i in by_start]
-                if not all(k[1] <= e for k in inner) or (s > 0 and occupied[s - 1] and
-                                                         occupied[s] and s not in by_start):
+                if not all(k[1] <= e for k in inner) or (
+                    s > 0 and occupied[s - 1] and occupied[s] and s not in by_start
+                ):
                     continue
                 for k in inner:
                     drop(k)
                 take(s, e, "gazetteer")
                 continue
-            ent = containing_ent(s, e)
-            label = self._accept_lexicon_match(text, s, e, entry, ent, tok_at, person_words)
+            around = containing_ent(s, e)
+            label = self._accept_lexicon_match(text, s, e, entry, around, tok_at, person_words)
             if label:
                 take(s, e, label)
 
@@ -280,8 +375,15 @@ class MentionFinder:
                 continue
             sentence = self._sentence(text, sents, s, e)
             mentions.append(
-                Mention(article_id=article.id, text=text[s:e], start=s, end=e,
-                        sentence=sentence, label=label, context=self._qualifier(text, e))
+                Mention(
+                    article_id=article.id,
+                    text=text[s:e],
+                    start=s,
+                    end=e,
+                    sentence=sentence,
+                    label=label,
+                    context=self._qualifier(text, e),
+                )
             )
         return mentions
 
@@ -291,7 +393,7 @@ class MentionFinder:
         for ent in ents:
             if ent.label != "PERSON":
                 continue
-            parts = [p for p in re.split(r"\s+", text[ent.start:ent.end]) if p]
+            parts = [p for p in re.split(r"\s+", text[ent.start : ent.end]) if p]
             if len(parts) >= 2 and all(p[:1].isupper() for p in parts):
                 for p in parts:
                     words.add(re.sub(r"['’]s$", "", p))
@@ -324,7 +426,6 @@ class MentionFinder:
             return "gazetteer"
         if not surface[0].isupper() and entry.strength < 3:
             return None
-        first = tok_at.get(s)
         inside = [ent] if ent is not None else []
         exact = [x for x in inside if x.start == s and x.end == e]
         if self._is_person_word(surface, person_words) and entry.strength < 3:
@@ -337,14 +438,16 @@ class MentionFinder:
         for span in inside:
             if span.label not in ("PERSON", "ORG", "WORK_OF_ART", "EVENT", "PRODUCT", "LAW"):
                 continue
-            before = text[span.start:s].split()
-            after = text[e:span.end].split()
+            before = text[span.start : s].split()
+            after = text[e : span.end].split()
             if before and before[-1].lower() in PREPOSITIONS:
                 return "gazetteer"  # "Anna Eshoo of California", "University of Texas"
             if span.label == "ORG" and after and after[0].lower().strip(".,") in ORG_HEADS:
                 return "gazetteer"  # "Rapides Parish Fire District"
-            if span.label == "ORG" and entry.strength >= 2 and not (
-                not before and len(after) == 1 and after[0] not in self.lexicon.entries
+            if (
+                span.label == "ORG"
+                and entry.strength >= 2
+                and not (not before and len(after) == 1 and after[0] not in self.lexicon.entries)
             ):
                 return "gazetteer"  # "U.S. Army", "HSBC Bank Malta", "DeSmog Canada"
             return None  # "Paris Hilton", "Georgia O'Keeffe", "Section 907"
@@ -370,13 +473,14 @@ class MentionFinder:
                 # extend over sentences the mention crosses
                 end = max(se, e)
                 return " ".join(text[ss:end].split())
-        return " ".join(text[max(0, s - 120): e + 120].split())
+        return " ".join(text[max(0, s - 120) : e + 120].split())
 
     @staticmethod
     def _qualifier(text: str, end: int) -> str:
-        """The name right after a comma: "Texas" in "Paris, Texas", "Ill." in "Springfield, Ill."."""
+        """The name after a comma: "Texas" in "Paris, Texas", "Ill." in "Springfield, Ill."."""
         m = re.match(
-            r",\s*((?:[A-Z][A-Za-z.'’-]*\.?)(?:\s+[A-Z][A-Za-z.'’-]*\.?){0,2})", text[end:end + 40]
+            r",\s*((?:[A-Z][A-Za-z.'’-]*\.?)(?:\s+[A-Z][A-Za-z.'’-]*\.?){0,2})",
+            text[end : end + 40],
         )
         if not m:
             return ""
@@ -389,7 +493,7 @@ def strip_direction(name: str) -> str | None:
     m = DIRECTIONS.match(name)
     if not m:
         return None
-    rest = name[m.end():]
+    rest = name[m.end() :]
     return rest if rest and rest[0].isupper() else None
 
 

@@ -30,8 +30,16 @@ STRENGTH = {"country": 2, "admin1": 2, "continent": 2, "region": 2, "demonym": 0
 
 # Upper-case codes that news uses as place names; the index keeps codes of two letters
 # out of its matcher list because most (IN, OR, ME) are words.
-NEWS_CODES = {"US": "country", "UK": "country", "EU": "region", "UAE": "country",
-              "DRC": "country", "DPRK": "country", "PRC": "country", "USA": "country"}
+NEWS_CODES = {
+    "US": "country",
+    "UK": "country",
+    "EU": "region",
+    "UAE": "country",
+    "DRC": "country",
+    "DPRK": "country",
+    "PRC": "country",
+    "USA": "country",
+}
 COMMON_ZIPF = 4.3  # wordfreq Zipf frequency: ~ once per 50,000 English words or more often
 
 
@@ -113,8 +121,7 @@ class Engine:
         from SQLite takes seconds, the pickle a few hundredths."""
         fingerprint = self.offline.meta().get("fingerprint", "")
         key = hashlib.sha256(
-            f"{fingerprint}|{MATCHER_MIN_POPULATION}|{sorted(STRENGTH.items())}|{COMMON_ZIPF}|{VERY_COMMON_ZIPF}|{sorted(NEWS_CODES)}|6"
-            .encode()
+            f"{fingerprint}|{MATCHER_MIN_POPULATION}|{sorted(STRENGTH.items())}|{COMMON_ZIPF}|{VERY_COMMON_ZIPF}|{sorted(NEWS_CODES)}|6".encode()
         ).hexdigest()[:16]
         cache = self.offline.path.with_name(f"matcher-{key}.pickle")
         try:

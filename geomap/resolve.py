@@ -45,7 +45,9 @@ NEAR_CONTEXT = 1.5
 NEAR_KM = 300.0
 TEMPERATURE = 1.0
 POPULATION_WEIGHT = 1.0  # per factor of ten
-ADMIN_POP_FACTOR = 0.75  # LGL/GWN/GeoVirus 200-doc F1: 0.5 .679/.803/.819, 0.75 .685/.808/.830, 1.0 .682/.811/.833
+ADMIN_POP_FACTOR = (
+    0.75  # LGL/GWN/GeoVirus 200-doc F1: 0.5 .679/.803/.819, 0.75 .685/.808/.830, 1.0 .682/.811/.833
+)
 CONTEXT_MIN_CONFIDENCE = 0.4  # pass-1 answers this sure shape the article's context
 PROVINCE_OF_CITY = -3.0
 CITY_SHARE_OF_PROVINCE = 0.5
@@ -92,8 +94,10 @@ def _curated_supersedes(found: list[Candidate]) -> list[Candidate]:
     for c in found:
         if c.source == "curated":
             continue
-        if any(haversine_km(c.lat, c.lon, k.lat, k.lon) < SAME_PLACE_KM or
-               _inside(k, c) for k in curated):
+        if any(
+            haversine_km(c.lat, c.lon, k.lat, k.lon) < SAME_PLACE_KM or _inside(k, c)
+            for k in curated
+        ):
             continue
         out.append(c)
     return out
@@ -140,8 +144,13 @@ def _base_score(c: Candidate) -> tuple[float, list[str]]:
 class Resolver:
     """Resolves the mentions of one article at a time."""
 
-    def __init__(self, lookup: Lookup, *, threshold: float = 0.35,
-                 geometry: Callable[[Candidate], dict | None] | None = None) -> None:
+    def __init__(
+        self,
+        lookup: Lookup,
+        *,
+        threshold: float = 0.35,
+        geometry: Callable[[Candidate], dict | None] | None = None,
+    ) -> None:
         self.lookup = lookup
         self.threshold = threshold
         self.geometry = geometry
@@ -185,7 +194,8 @@ class Resolver:
         first = {k: self._score_group(g, None) for k, g in groups.items()}
         # Context from pass 1's confident answers.
         context = _Context.from_choices(
-            {k: v for k, v in first.items() if v is not None and v[1] >= CONTEXT_MIN_CONFIDENCE}, groups
+            {k: v for k, v in first.items() if v is not None and v[1] >= CONTEXT_MIN_CONFIDENCE},
+            groups,
         )
         results: list[Resolution] = []
         for k, g in groups.items():
@@ -242,9 +252,7 @@ class Resolver:
             confidence *= 0.5
         return best, min(1.0, confidence), "; ".join(why)
 
-    def _decide(
-        self, g: _Group, choice: tuple[Candidate, float, str] | None
-    ) -> list[Resolution]:
+    def _decide(self, g: _Group, choice: tuple[Candidate, float, str] | None) -> list[Resolution]:
         if choice is None:
             return [Resolution(m, None, 0.0, "no candidate in any gazetteer") for m in g.mentions]
         cand, confidence, why = choice

@@ -42,8 +42,18 @@ def test_html_drops_scripts_and_keeps_title(tmp_path):
 
 def test_json_and_jsonl_records(tmp_path):
     one = tmp_path / "one.json"
-    one.write_text(json.dumps({"id": "a1", "title": "T", "url": "http://x", "date": "2020-01-02",
-                               "text": "Hello Baku."}), encoding="utf-8")
+    one.write_text(
+        json.dumps(
+            {
+                "id": "a1",
+                "title": "T",
+                "url": "http://x",
+                "date": "2020-01-02",
+                "text": "Hello Baku.",
+            }
+        ),
+        encoding="utf-8",
+    )
     many = tmp_path / "many.jsonl"
     many.write_text('{"text": "First."}\n\n{"id": "b", "text": "Second."}\n', encoding="utf-8")
     articles, errors = load_articles([one, many])
@@ -93,7 +103,7 @@ def test_folder_expands_to_article_files(tmp_path):
 def test_stdin_and_upload():
     (article,) = read_stream(io.BytesIO(b"date 2021-03-04\nProtests in Minsk."))
     assert article.date == "2021-03-04" and article.text == "Protests in Minsk."
-    (up,) = parse_upload("My Story!.txt", "Text about Kyiv.".encode())
+    (up,) = parse_upload("My Story!.txt", b"Text about Kyiv.")
     assert up.id == "My-Story" and up.text == "Text about Kyiv."
     with pytest.raises(InputError, match=r"photo\.png: unsupported file type \.png"):
         parse_upload("photo.png", b"\x89PNG")

@@ -31,8 +31,18 @@ COMMANDS = all_commands(main)
 
 def test_the_expected_commands_exist():
     names = {name for name, _ in COMMANDS}
-    for expected in ["parse", "ingest", "serve", "export", "eval", "gazetteer", "geocode",
-                     "resolve", "gazetteer build", "gazetteer check"]:
+    for expected in [
+        "parse",
+        "ingest",
+        "serve",
+        "export",
+        "eval",
+        "gazetteer",
+        "geocode",
+        "resolve",
+        "gazetteer build",
+        "gazetteer check",
+    ]:
         assert f"geomap {expected}" in names
 
 
@@ -75,8 +85,9 @@ def test_parse_output_opens_whole_in_gdal(tmp_path, offline_index, monkeypatch):
     fc = json.loads(result.output)
     out = tmp_path / "seed.geojson"
     out.write_text(result.output, encoding="utf-8")
-    proc = subprocess.run(["ogrinfo", "-ro", "-al", "-so", str(out)], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        ["ogrinfo", "-ro", "-al", "-so", str(out)], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     assert f"Feature Count: {len(fc['features'])}" in proc.stdout
     assert "ERROR" not in proc.stderr

@@ -45,8 +45,8 @@ def seed(engine):
 
 def contains(place, lon, lat, km=0):
     geom = shape(place.geometry)
-    return geom.buffer(km / 111.0).contains(Point(lon, lat)) if km else geom.contains(
-        Point(lon, lat)
+    return (
+        geom.buffer(km / 111.0).contains(Point(lon, lat)) if km else geom.contains(Point(lon, lat))
     )
 
 
@@ -81,7 +81,9 @@ def test_seed_places_are_found_every_time_and_at_true_locations(seed):
             assert r is not None and r.place is not None, f"{name} at {s} not mapped"
             assert r.place.id == pid, f"{name} at {s} -> {r.place.id}"
             assert contains(r.place, lon, lat, km), f"{name} is not at its true location"
-    syunik = {r.place.id for r in result.resolutions if r.mention.text.lower() == "southern armenia"}
+    syunik = {
+        r.place.id for r in result.resolutions if r.mention.text.lower() == "southern armenia"
+    }
     assert syunik == {"curated:syunik"}
     nk = next(r.place for r in result.resolutions if r.mention.text == "Artsakh")
     assert nk.geometry["type"] in ("Polygon", "MultiPolygon")
@@ -94,8 +96,22 @@ def test_seed_never_maps_people_outlets_or_laws(seed):
     _, result = seed
     mapped = {r.mention.text for r in result.resolutions if r.place is not None}
     found = {r.mention.text for r in result.resolutions}
-    for word in ["Blinken", "Pelosi", "Eshoo", "Pallone", "Aliyev", "Colonna", "Michel", "Biden",
-                 "Politico", "X", "Section 907", "Pashinyan", "Congress", "State Department"]:
+    for word in [
+        "Blinken",
+        "Pelosi",
+        "Eshoo",
+        "Pallone",
+        "Aliyev",
+        "Colonna",
+        "Michel",
+        "Biden",
+        "Politico",
+        "X",
+        "Section 907",
+        "Pashinyan",
+        "Congress",
+        "State Department",
+    ]:
         assert not any(word in t for t in found), f"{word} was taken for a place"
     assert "Armenian" not in {
         r.mention.text for r in result.resolutions if r.place and r.place.kind != "demonym"
@@ -107,9 +123,7 @@ def test_seed_geojson_schema(seed):
     article, result = seed
     fc = result_to_geojson(result)
     assert fc["type"] == "FeatureCollection"
-    assert fc["articles"] == [
-        {"id": article.id, "title": None, "date": "2023-10-13", "url": None}
-    ]
+    assert fc["articles"] == [{"id": article.id, "title": None, "date": "2023-10-13", "url": None}]
     ids = [f["properties"]["id"] for f in fc["features"]]
     assert len(ids) == len(set(ids))
     yerevan = next(f for f in fc["features"] if f["properties"]["id"] == "geonames:616052")
@@ -216,8 +230,19 @@ def test_cli_parse_reports_bad_inputs_and_goes_on(tmp_path, offline_index):
     import os
 
     proc = subprocess.run(
-        [sys.executable, "-m", "geomap.cli", "parse", SEED, str(bad), str(tmp_path / "missing.txt")],
-        capture_output=True, text=True, env={**os.environ, **env_index}, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "geomap.cli",
+            "parse",
+            SEED,
+            str(bad),
+            str(tmp_path / "missing.txt"),
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env_index},
+        timeout=300,
     )
     assert proc.returncode == 2
     errs = proc.stderr.strip().splitlines()

@@ -19,8 +19,20 @@ from geopy.location import Location
 
 from geomap.models import Candidate
 
-
-_FOLD = str.maketrans({"’": "'", "‘": "'", "ı": "i", "ł": "l", "ø": "o", "đ": "d", "ð": "d", "þ": "th", "æ": "ae", "œ": "oe"})
+_FOLD = str.maketrans(
+    {
+        "’": "'",
+        "‘": "'",
+        "ı": "i",
+        "ł": "l",
+        "ø": "o",
+        "đ": "d",
+        "ð": "d",
+        "þ": "th",
+        "æ": "ae",
+        "œ": "oe",
+    }
+)
 
 
 def normalize(name: str) -> str:
@@ -65,13 +77,13 @@ class GazetteerLayer(Geocoder):
     def candidates(self, query: str, *, limit: int = 25) -> list[Candidate]:
         """Every place whose name or alias matches ``query``, best first."""
 
-    def geocode(self, query: str, *, exactly_one: bool = True, limit: int = 25, **_: Any):  # type: ignore[override]
+    def geocode(self, query: str, *, exactly_one: bool = True, limit: int = 25, **_: Any):  # noqa: ANN201
         found = self.candidates(query, limit=limit)
         if not found:
             return None
         locations = [candidate_to_location(c) for c in found]
         return locations[0] if exactly_one else locations
 
-    def reverse(self, query: Any, *, exactly_one: bool = True, **_: Any):  # type: ignore[override]
+    def reverse(self, query: Any, *, exactly_one: bool = True, **_: Any):  # noqa: ANN201
         """Nearest place to a (lat, lon) point; layers with no spatial index return None."""
         return None
