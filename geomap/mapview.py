@@ -15,7 +15,6 @@ text, never as HTML.
 from __future__ import annotations
 
 import json
-import math
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
@@ -34,7 +33,14 @@ from markupsafe import Markup, escape
 
 from geomap.errors import ConfigError, DataMissingError
 from geomap.models import Article, Geometry
-from geomap.store import MentionRow, PlaceSummary, Store
+from geomap.store import (
+    MentionRow,
+    PlaceSummary,
+    Store,
+    display_geometry,
+    display_precision,
+    round_coords,
+)
 
 INLINE_LIMIT = 20  # places with more mentions load their excerpts on demand
 INLINE_BUDGET = 400  # at most this many excerpts inline per page; the rest on demand
@@ -175,46 +181,6 @@ def tile_layer(tiles: str) -> folium.TileLayer:
 # -- geometry --------------------------------------------------------------------------------------
 
 
-def _round(coords: Any, digits: int) -> Any:
-    if coords and isinstance(coords[0], int | float):
-        return [round(float(coords[0]), digits), round(float(coords[1]), digits)]
-    return [_round(c, digits) for c in coords]
-
-
-_SIMPLIFIED: dict[tuple[str, str, int], Geometry] = {}
-
-
-def compact_geometry(place_id: str, geometry: Geometry) -> Geometry:
-    """A lighter copy for the page: simplified to the shape's size, 4 decimals (~10 m)."""
-    kind = geometry.get("type", "")
-    if kind == "Point":
-        return {"type": "Point", "coordinates": _round(geometry["coordinates"], 4)}
-    raw = json.dumps(geometry.get("coordinates"), separators=(",", ":"))
-    key = (place_id, kind, hash(raw))
-    cached = _SIMPLIFIED.get(key)
-    if cached is not None:
-        return cached
-    from shapely.geometry import mapping, shape
-
-    try:
-        geom = shape(geometry)
-        minx, miny, maxx, maxy = geom.bounds
-        tolerance = min(0.02, max(0.0005, math.hypot(maxx - minx, maxy - miny) / 600))
-        simple = geom.simplify(tolerance, preserve_topology=True)
-        if simple.is_empty:
-            simple = geom
-        out = json.loads(json.dumps(mapping(simple)))
-        out["coordinates"] = _round(out["coordinates"], 4) if "coordinates" in out else None
-        if out["coordinates"] is None:
-            out = geometry
-    except (ValueError, TypeError, KeyError, AttributeError):
-        out = geometry
-    if len(_SIMPLIFIED) > 20000:
-        _SIMPLIFIED.clear()
-    _SIMPLIFIED[key] = out
-    return out
-
-
 def _walk_points(coords: Any) -> Iterable[tuple[float, float]]:
     if coords and isinstance(coords[0], int | float):
         yield float(coords[0]), float(coords[1])
@@ -293,6 +259,62 @@ def _compact_dumps(obj: Any, **kwargs: Any) -> str:
 
 MentionsFor = Callable[[str, int], list[MentionRow]]  # (place id, limit) -> first excerpts
 
+# Geometries in the page: points as [lon, lat]; lines and polygons quantized to the
+# precision of their display copy and delta-encoded, one flat int list per ring
+# ({"t": type, "d": decimals, "c": rings}); about a third of the bytes of GeoJSON.
+_RING_DEPTH = {
+    "LineString": 0,
+    "MultiPoint": 0,
+    "Polygon": 1,
+    "MultiLineString": 1,
+    "MultiPolygon": 2,
+}
+
+
+def encode_geometry(geometry: Geometry) -> Any:
+    kind = geometry.get("type", "")
+    if kind == "Point":
+        return round_coords(geometry["coordinates"], 4)
+    if kind not in _RING_DEPTH:
+        return geometry  # e.g. a GeometryCollection: plain GeoJSON (it has "type")
+    digits = display_precision(geometry)
+    scale = 10**digits
+
+    def ring(points: Sequence[Sequence[float]]) -> list[int]:
+        flat: list[int] = []
+        px = py = 0
+        for point in points:
+            qx, qy = round(point[0] * scale), round(point[1] * scale)
+            flat += (qx - px, qy - py)
+            px, py = qx, qy
+        return flat
+
+    def walk(coords: Any, depth: int) -> Any:
+        return ring(coords) if depth == 0 else [walk(c, depth - 1) for c in coords]
+
+    return {"t": kind, "d": digits, "c": walk(geometry["coordinates"], _RING_DEPTH[kind])}
+
+
+def decode_geometry(encoded: Any) -> Geometry:
+    """The inverse of :func:`encode_geometry` (what geomap-map.js does in the browser)."""
+    if isinstance(encoded, list):
+        return {"type": "Point", "coordinates": encoded}
+    if "type" in encoded:
+        return dict(encoded)
+    scale = 10 ** encoded["d"]
+
+    def ring(flat: list[int]) -> list[list[float]]:
+        out, x, y = [], 0, 0
+        for i in range(0, len(flat), 2):
+            x, y = x + flat[i], y + flat[i + 1]
+            out.append([x / scale, y / scale])
+        return out
+
+    def walk(coords: Any, depth: int) -> Any:
+        return ring(coords) if depth == 0 else [walk(c, depth - 1) for c in coords]
+
+    return {"type": encoded["t"], "coordinates": walk(encoded["c"], _RING_DEPTH[encoded["t"]])}
+
 
 def place_records(
     places: Sequence[PlaceSummary],
@@ -300,28 +322,30 @@ def place_records(
     mentions_for: MentionsFor | None,
     options: MapOptions,
     article_index: dict[str, int],
-) -> list[dict[str, Any]]:
-    """The compact per-place JSON: name, kind, count, geometry, a few excerpts at most."""
+    kind_names: list[str],
+    simplify: bool = True,
+) -> list[list[Any]]:
+    """One array per place: [id, name, kind index, mentions, geometry, extras or 0].
+
+    Extras (only when present): ``a`` other names, ``s`` status, ``l`` layer kind, ``r``
+    article indexes, ``x``/``xn`` inline excerpt HTML and how many excerpts it holds.
+    """
     budget = options.inline_budget
-    records = []
+    kinds = {k: i for i, k in enumerate(kind_names)}
+    records: list[list[Any]] = []
     for summary in places:
         place = summary.place
-        geometry = compact_geometry(place.id, place.geometry)
-        record: dict[str, Any] = {
-            "i": place.id,
-            "n": place.name,
-            "k": place.kind,
-            "c": summary.mentions,
-            "g": geometry,
-        }
+        geometry = display_geometry(place.geometry) if simplify else place.geometry
+        extra: dict[str, Any] = {}
         if layer_kind(place.kind) != place.kind:
-            record["l"] = layer_kind(place.kind)
-        if place.aliases:
-            record["a"] = [a for a in place.aliases if a != place.name]
+            extra["l"] = layer_kind(place.kind)
+        aliases = [a for a in place.aliases if a != place.name]
+        if aliases:
+            extra["a"] = aliases
         if place.status:
-            record["s"] = place.status
+            extra["s"] = place.status
         if article_index:
-            record["r"] = [article_index[a] for a in summary.articles if a in article_index]
+            extra["r"] = [article_index[a] for a in summary.articles if a in article_index]
         inline = 0
         if mentions_for is not None:
             if summary.mentions <= options.inline_limit and summary.mentions <= budget:
@@ -330,11 +354,32 @@ def place_records(
                 inline = min(FALLBACK_INLINE, summary.mentions)
         if inline and mentions_for is not None:
             rows = mentions_for(place.id, inline)
-            record["x"] = "".join(excerpt_html(r, urls) for r in rows)
-            record["xn"] = len(rows)
+            extra["x"] = "".join(excerpt_html(r, urls) for r in rows)
+            extra["xn"] = len(rows)
             budget -= len(rows)
-        records.append(record)
+        kind = kinds.setdefault(place.kind, len(kinds))
+        if kind == len(kind_names):
+            kind_names.append(place.kind)
+        records.append(
+            [place.id, place.name, kind, summary.mentions, encode_geometry(geometry), extra or 0]
+        )
     return records
+
+
+def decode_places(config: dict[str, Any]) -> list[dict[str, Any]]:
+    """The page's place arrays as objects ({i, n, k, c, g, ...}), as geomap-map.js sees them."""
+    out = []
+    for pid, name, kind, count, geometry, extra in config["places"]:
+        place = {
+            "i": pid,
+            "n": name,
+            "k": config["kindNames"][kind],
+            "c": count,
+            "g": decode_geometry(geometry),
+        }
+        place.update(extra or {})
+        out.append(place)
+    return out
 
 
 def _area(geometry: Geometry) -> float:
@@ -347,6 +392,7 @@ def build_map(
     urls: MapUrls,
     mentions_for: MentionsFor | None = None,
     options: MapOptions | None = None,
+    simplify: bool = True,
 ) -> folium.Map:
     """A folium Map of ``places``: layers per kind (and per article when a few), clusters,
     search, a list by mention count, a legend; excerpts inline only for lightly mentioned
@@ -401,9 +447,13 @@ def build_map(
             article_groups.append(group.get_name())
             article_index[art.id] = i
 
-    records = place_records(ordered, urls, mentions_for, options, article_index)
+    kind_names: list[str] = []
+    records = place_records(
+        ordered, urls, mentions_for, options, article_index, kind_names, simplify
+    )
     config = {
         "places": records,
+        "kindNames": kind_names,
         "kinds": {k: {"label": v["label"], "colour": v["colour"]} for k, v in kinds.items()},
         "groups": groups,
         "clusters": clusters,
@@ -426,7 +476,7 @@ def store_map(store: Store, urls: MapUrls, options: MapOptions | None = None) ->
     """The map of everything in ``store`` (or of ``options.article`` only)."""
     options = options or MapOptions()
     article = options.article
-    places = store.places(article=article)
+    places = store.places(article=article, display=True)
     if article is None and not options.articles:
         summaries = store.articles()
         if len(summaries) <= MAX_ARTICLE_LAYERS:
@@ -435,7 +485,7 @@ def store_map(store: Store, urls: MapUrls, options: MapOptions | None = None) ->
     def mentions_for(place_id: str, limit: int) -> list[MentionRow]:
         return store.mentions(place_id, article=article, limit=limit)[1]
 
-    return build_map(places, urls, mentions_for, options)
+    return build_map(places, urls, mentions_for, options, simplify=False)
 
 
 def render_parts(m: folium.Map) -> dict[str, Markup]:
@@ -499,7 +549,10 @@ def build_basemap(source: Path | None = None) -> bytes:
                 {
                     "type": "Feature",
                     "properties": {},
-                    "geometry": {"type": gj["type"], "coordinates": _round(gj["coordinates"], 2)},
+                    "geometry": {
+                        "type": gj["type"],
+                        "coordinates": round_coords(gj["coordinates"], 2),
+                    },
                 }
             )
     doc = {"type": "FeatureCollection", "features": features}

@@ -7,7 +7,9 @@ and a list of migrations; a database written by a newer geomap is refused.
 
 from __future__ import annotations
 
+import hashlib
 import json
+import math
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -19,10 +21,29 @@ from typing import Any
 from geomap.articles import content_hash
 from geomap.errors import GeomapError, StoreError
 from geomap.export import feature_collection
-from geomap.models import Article, Mention, ParseResult, Place, Resolution
+from geomap.models import Article, Geometry, Mention, ParseResult, Place, Resolution
+
+Migration = str | Callable[[sqlite3.Connection], None]  # an SQL script or a function
+
+
+def _add_display_geometry(conn: sqlite3.Connection) -> None:
+    """v2: a simplified copy of each geometry for maps, so pages never parse the full one."""
+    conn.execute("ALTER TABLE places ADD COLUMN display TEXT")
+    conn.execute("ALTER TABLE places ADD COLUMN geometry_hash TEXT")
+    rows = conn.execute("SELECT id, geometry FROM places").fetchall()
+    for pid, geometry in rows:
+        conn.execute(
+            "UPDATE places SET display = ?, geometry_hash = ? WHERE id = ?",
+            (
+                _dumps(display_geometry(json.loads(geometry))),
+                hashlib.sha1(geometry.encode("utf-8")).hexdigest(),
+                pid,
+            ),
+        )
+
 
 # Each entry upgrades the schema by one version; never edit a shipped entry, append one.
-MIGRATIONS: tuple[str, ...] = (
+MIGRATIONS: tuple[Migration, ...] = (
     """
     CREATE TABLE articles (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,  -- ingest order, for stable output
@@ -67,6 +88,7 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (article_id, start, "end")
     );
     """,
+    _add_display_geometry,
 )
 
 SaveStatus = str  # "added" | "updated" | "unchanged"
@@ -122,6 +144,71 @@ def excerpt_marks(text: str, mention: Mention) -> tuple[int | None, int | None]:
     return (i, i + len(mention.text)) if i >= 0 and mention.text else (None, None)
 
 
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def round_coords(coords: Any, digits: int) -> Any:
+    if coords and isinstance(coords[0], int | float):
+        return [round(float(coords[0]), digits), round(float(coords[1]), digits)]
+    return [round_coords(c, digits) for c in coords]
+
+
+def _display_tolerance(bounds: tuple[float, float, float, float]) -> float:
+    minx, miny, maxx, maxy = bounds
+    return min(0.1, max(0.0002, math.hypot(maxx - minx, maxy - miny) / 300))
+
+
+def _digits(tolerance: float) -> int:
+    return max(2, min(5, math.ceil(-math.log10(tolerance)) + 1))
+
+
+def display_precision(geometry: Geometry) -> int:
+    """Decimals that a geometry's display copy keeps (finer for smaller shapes)."""
+    xs: list[float] = []
+    ys: list[float] = []
+    stack = [geometry.get("coordinates")]
+    while stack:
+        item = stack.pop()
+        if item and isinstance(item[0], int | float):
+            xs.append(float(item[0]))
+            ys.append(float(item[1]))
+        elif item:
+            stack.extend(item)
+    if not xs:
+        return 4
+    return _digits(_display_tolerance((min(xs), min(ys), max(xs), max(ys))))
+
+
+def display_geometry(geometry: Geometry) -> Geometry:
+    """A light copy of a geometry for maps: simplified in proportion to its size (about
+    1/300 of its diagonal), specks dropped, coordinates rounded to match. Points are
+    only rounded (4 decimals, ~10 m). Anything shapely cannot read is kept as it is."""
+    kind = geometry.get("type", "")
+    if kind == "Point":
+        return {"type": "Point", "coordinates": round_coords(geometry["coordinates"], 4)}
+    from shapely.geometry import MultiPolygon, mapping, shape
+
+    try:
+        geom = shape(geometry)
+        tolerance = _display_tolerance(geom.bounds)
+        if isinstance(geom, MultiPolygon):
+            parts = list(geom.geoms)
+            keep = [p for p in parts if p.area >= 50 * tolerance**2]
+            keep = keep or [max(parts, key=lambda p: p.area)]
+            geom = MultiPolygon(keep) if len(keep) > 1 else keep[0]
+        simple = geom.simplify(tolerance, preserve_topology=True)
+        if simple.is_empty:
+            simple = geom
+        out = json.loads(_dumps(mapping(simple)))
+        digits = _digits(tolerance)
+        if "coordinates" in out:
+            out["coordinates"] = round_coords(out["coordinates"], digits)
+        return dict(out)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+        return geometry
+
+
 class Store:
     """A geomap SQLite database. Use as a context manager; every error is a :class:`StoreError`."""
 
@@ -142,6 +229,9 @@ class Store:
                 self.conn.execute("PRAGMA busy_timeout = 30000")
                 if str(path) != ":memory:":
                     self.conn.execute("PRAGMA journal_mode = WAL")
+                    # WAL + NORMAL: still atomic and consistent; a power cut may only
+                    # lose the last committed transactions, and a commit costs no fsync.
+                    self.conn.execute("PRAGMA synchronous = NORMAL")
                 self._migrate()
         except BaseException:
             self.conn.close()
@@ -190,10 +280,18 @@ class Store:
                 f"understands ({len(MIGRATIONS)}); upgrade geomap"
             )
         for number in range(version, len(MIGRATIONS)):
-            script = f"BEGIN IMMEDIATE; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1};"
+            step = MIGRATIONS[number]
             with self._errors(f"migrate the schema to version {number + 1}"):
                 try:
-                    self.conn.executescript(script + " COMMIT;")
+                    if callable(step):
+                        self.conn.execute("BEGIN IMMEDIATE")
+                        step(self.conn)
+                        self.conn.execute(f"PRAGMA user_version = {number + 1}")
+                        self.conn.execute("COMMIT")
+                    else:
+                        self.conn.executescript(
+                            f"BEGIN IMMEDIATE; {step}; PRAGMA user_version = {number + 1}; COMMIT;"
+                        )
                 except BaseException:
                     if self.conn.in_transaction:
                         self.conn.execute("ROLLBACK")
@@ -284,12 +382,18 @@ class Store:
                         article.id,
                     ),
                 )
+            written: set[str] = set()
             for res in resolutions:
-                self._write_resolution(conn, article.text, res)
+                if res.place is not None and res.place.id not in written:
+                    self._upsert_place(conn, res.place)  # once per article, not per mention
+                    written.add(res.place.id)
+                self._write_resolution(conn, article.text, res, place_written=True)
             self._drop_orphans(conn, old_places)
         return status
 
-    def _write_resolution(self, conn: sqlite3.Connection, text: str, res: Resolution) -> None:
+    def _write_resolution(
+        self, conn: sqlite3.Connection, text: str, res: Resolution, place_written: bool = False
+    ) -> None:
         m = res.mention
         if res.place is None:
             conn.execute(
@@ -298,7 +402,8 @@ class Store:
                 (m.article_id, m.start, m.end, m.text, m.sentence, res.why, m.label, m.context),
             )
             return
-        self._upsert_place(conn, res.place)
+        if not place_written:
+            self._upsert_place(conn, res.place)
         mark_start, mark_end = excerpt_marks(text, m)
         conn.execute(
             'INSERT OR REPLACE INTO mentions (article_id, place_id, start, "end", text, excerpt,'
@@ -322,27 +427,42 @@ class Store:
 
     @staticmethod
     def _upsert_place(conn: sqlite3.Connection, place: Place) -> None:
-        """The newest description of a place wins (a rebuilt gazetteer may improve it)."""
+        """The newest description of a place wins (a rebuilt gazetteer may improve it).
+
+        The display copy is only recomputed when the geometry itself changed.
+        """
+        geometry = _dumps(place.geometry)
+        digest = hashlib.sha1(geometry.encode("utf-8")).hexdigest()
+        row = conn.execute("SELECT geometry_hash FROM places WHERE id = ?", (place.id,)).fetchone()
+        fields = (
+            place.name,
+            place.kind,
+            place.status,
+            place.source,
+            place.country,
+            place.lat,
+            place.lon,
+            _dumps(list(place.aliases)),
+            json.dumps(place.extra, ensure_ascii=False, sort_keys=True),
+        )
+        if row is not None and row[0] == digest:
+            conn.execute(
+                "UPDATE places SET name = ?, kind = ?, status = ?, source = ?, country = ?,"
+                " lat = ?, lon = ?, aliases = ?, extra = ? WHERE id = ?",
+                (*fields, place.id),
+            )
+            return
+        display = _dumps(display_geometry(place.geometry))
         conn.execute(
-            "INSERT INTO places (id, name, kind, status, source, country, lat, lon, geometry,"
-            " aliases, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            "INSERT INTO places (name, kind, status, source, country, lat, lon,"
+            " aliases, extra, id, geometry, geometry_hash, display)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
             " status = excluded.status, source = excluded.source, country = excluded.country,"
-            " lat = excluded.lat, lon = excluded.lon, geometry = excluded.geometry,"
-            " aliases = excluded.aliases, extra = excluded.extra",
-            (
-                place.id,
-                place.name,
-                place.kind,
-                place.status,
-                place.source,
-                place.country,
-                place.lat,
-                place.lon,
-                json.dumps(place.geometry, separators=(",", ":")),
-                json.dumps(list(place.aliases), ensure_ascii=False),
-                json.dumps(place.extra, ensure_ascii=False, sort_keys=True),
-            ),
+            " lat = excluded.lat, lon = excluded.lon, aliases = excluded.aliases,"
+            " extra = excluded.extra, geometry = excluded.geometry,"
+            " geometry_hash = excluded.geometry_hash, display = excluded.display",
+            (*fields, place.id, geometry, digest, display),
         )
 
     @staticmethod
@@ -477,15 +597,20 @@ class Store:
         rows = self._query("SELECT * FROM places WHERE id = ?", [place_id])
         return self._place(rows[0]) if rows else None
 
-    def places(self, article: str | None = None) -> list[PlaceSummary]:
-        """Places with their mention counts, most mentioned first (only ``article``'s if given)."""
+    def places(self, article: str | None = None, *, display: bool = False) -> list[PlaceSummary]:
+        """Places with their mention counts, most mentioned first (only ``article``'s if given).
+
+        ``display=True`` gives each place its simplified display geometry (for maps).
+        """
         where, params = ("WHERE m.article_id = ?", [article]) if article else ("", [])
+        geometry = "COALESCE(p.display, p.geometry)" if display else "p.geometry"
         rows = self._query(
-            "SELECT p.*, COUNT(*) AS n,"
-            " group_concat(DISTINCT a.seq) AS seqs"
-            " FROM mentions m JOIN places p ON p.id = m.place_id"
-            f" JOIN articles a ON a.id = m.article_id {where}"
-            " GROUP BY p.id ORDER BY n DESC, p.name",
+            "SELECT p.id, p.name, p.kind, p.status, p.source, p.country, p.lat, p.lon,"
+            f" p.aliases, p.extra, {geometry} AS geometry, c.n, c.seqs FROM ("
+            "  SELECT m.place_id, COUNT(*) AS n, group_concat(DISTINCT a.seq) AS seqs"
+            "  FROM mentions m JOIN articles a ON a.id = m.article_id"
+            f"  {where} GROUP BY m.place_id"
+            ") c JOIN places p ON p.id = c.place_id ORDER BY c.n DESC, p.name",
             params,
         )
         ids = {r["seq"]: r["id"] for r in self._query("SELECT seq, id FROM articles")}
@@ -530,31 +655,23 @@ class Store:
         """Every stored decision (resolved then unresolved) in article order and text order."""
         where, params = ("WHERE m.article_id = ?", [article]) if article else ("", [])
         rows = self._query(
-            "SELECT m.*, p.id AS pid, p.name, p.kind, p.status, p.source, p.country, p.lat,"
-            " p.lon, p.geometry, p.aliases, p.extra"
-            " FROM mentions m JOIN places p ON p.id = m.place_id"
-            f' JOIN articles a ON a.id = m.article_id {where} ORDER BY a.seq, m.start, m."end"',
+            f"SELECT m.* FROM mentions m JOIN articles a ON a.id = m.article_id {where}"
+            ' ORDER BY a.seq, m.start, m."end"',
             params,
         )
-        places: dict[str, Place] = {}
-        out: list[Resolution] = []
-        for r in rows:
-            place = places.get(r["pid"])
-            if place is None:
-                place = places[r["pid"]] = Place(
-                    id=r["pid"],
-                    name=r["name"],
-                    kind=r["kind"],
-                    geometry=json.loads(r["geometry"]),
-                    source=r["source"],
-                    aliases=tuple(json.loads(r["aliases"])),
-                    status=r["status"],
-                    country=r["country"],
-                    lat=r["lat"],
-                    lon=r["lon"],
-                    extra=json.loads(r["extra"]),
-                )
-            out.append(Resolution(self._mention(r), place, r["confidence"], r["why"]))
+        # each place's (possibly large) geometry is read and parsed once, not per mention
+        places = {
+            r["id"]: self._place(r)
+            for r in self._query(
+                "SELECT * FROM places WHERE id IN"
+                f" (SELECT DISTINCT m.place_id FROM mentions m {where})",
+                params,
+            )
+        }
+        out = [
+            Resolution(self._mention(r), places[r["place_id"]], r["confidence"], r["why"])
+            for r in rows
+        ]
         return out + self.unresolved(article)
 
     def unresolved(self, article: str | None = None) -> list[Resolution]:

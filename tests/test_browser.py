@@ -247,3 +247,37 @@ def test_script_payload_shows_as_text_and_runs_nothing(page, live_server, xss_re
     page.wait_for_timeout(300)
     assert page.evaluate("window.pwned") is None
     assert page.locator("img[src=x]").count() == 0
+
+
+def test_heavy_popup_loads_its_excerpts_on_demand(page, live_server):
+    """More than 20 mentions: the popup fetches them page by page instead of inlining."""
+    from conftest import SAMPLE_PLACES, build_result
+
+    from geomap.models import Article
+    from geomap.store import Store
+
+    with Store(live_server["db"]) as store:
+        for i in range(25):
+            art = Article(
+                f"baku-{i:02d}",
+                f"Report {i}: talks went on in Baku today.",
+                title=f"Baku report {i}",
+                date="2024-02-01",
+            )
+            store.save(build_result(art, {"Baku": SAMPLE_PLACES["Baku"]}))
+    fetched: list[str] = []
+    page.on("request", lambda r: "/mentions" in r.url and fetched.append(r.url))
+    open_map(page)
+    page.fill(".gm-search", "Baku")
+    page.locator(".gm-results a", has_text="Baku").first.click()
+    items = page.locator(".leaflet-popup-content .gm-excerpts li")
+    items.nth(19).wait_for()
+    assert items.count() == 20 and len(fetched) == 1
+    assert "<mark>Baku</mark>" in items.first.inner_html()
+    more = page.locator(".leaflet-popup-content .gm-more")
+    assert "left" in more.inner_text()
+    more.click()
+    items.nth(20).wait_for()
+    wait_js(page, "!document.querySelector('.leaflet-popup-content .gm-more')")
+    total = page.evaluate("window.geomapMap.entries.find(e => e.place.n === 'Baku').place.c")
+    assert items.count() == total > 25 and len(fetched) == 2

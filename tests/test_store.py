@@ -196,3 +196,52 @@ def test_newer_schema_is_refused(db):
     conn.close()
     with pytest.raises(StoreError, match="newer"):
         Store(db)
+
+
+def test_display_geometry_is_light_and_close(db):
+    import math
+
+    from shapely.geometry import shape
+
+    ring = [
+        [44 + math.cos(a / 500 * 2 * math.pi), 40 + math.sin(a / 500 * 2 * math.pi)]
+        for a in range(500)
+    ]
+    ring.append(ring[0])
+    big = {"type": "Polygon", "coordinates": [ring]}
+    place = Place("x:circle", "Circle", "region", big, "x")
+    art = Article("c", "A Circle here.")
+    with Store(db) as store:
+        store.save(
+            art,
+            [
+                Resolution(
+                    build_result(art, {"Circle": place}).resolutions[0].mention, place, 0.9, "test"
+                )
+            ],
+        )
+        [summary] = store.places(display=True)
+        light = summary.place.geometry
+        assert len(light["coordinates"][0]) < 100
+        assert shape(light).symmetric_difference(shape(big)).area < 0.02 * shape(big).area
+        assert store.place("x:circle").geometry == big  # the full geometry is kept as is
+        assert store.to_geojson()["features"][0]["geometry"]["coordinates"][0][:3] == ring[:3]
+
+
+def test_migration_from_v1_backfills_display_geometry(db, seed_result):
+    db.parent.mkdir(parents=True)
+    conn = sqlite3.connect(db)
+    conn.executescript(MIGRATIONS[0])
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute(
+        "INSERT INTO places (id, name, kind, source, geometry) VALUES (?, ?, ?, ?, ?)",
+        ("x:1", "Old", "city", "x", json.dumps({"type": "Point", "coordinates": [1.123456, 2]})),
+    )
+    conn.commit()
+    conn.close()
+    with Store(db) as store:
+        assert store.schema_version == len(MIGRATIONS) >= 2
+        row = store.conn.execute("SELECT display, geometry_hash FROM places").fetchone()
+        assert json.loads(row[0]) == {"type": "Point", "coordinates": [1.1235, 2.0]}
+        assert len(row[1]) == 40
+        assert store.save(seed_result)  # and the migrated store takes new articles

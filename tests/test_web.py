@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from geomap.mapview import MapOptions, MapUrls, build_map, render_parts
+from geomap.mapview import MapOptions, MapUrls, build_map, decode_places, render_parts
 from geomap.store import PlaceSummary, Store
 
 SEED_ID = "000_42821f2fae6c857c"
@@ -24,7 +24,7 @@ def map_config(html: str) -> dict:
 
 
 def places_by_name(config: dict) -> dict[str, dict]:
-    return {p["n"]: p for p in config["places"]}
+    return {p["n"]: p for p in decode_places(config)}
 
 
 def test_map_page_embeds_every_place(client):
@@ -52,7 +52,7 @@ def test_map_page_embeds_every_place(client):
     assert "pressure on <mark>Yerevan</mark> to open a land link" in yerevan["x"]
     assert f'href="/articles/{SEED_ID}"' in yerevan["x"]
     # Most mentioned first in the data; layers per kind with their clusters
-    assert config["places"][0]["n"] == "Armenia"
+    assert config["places"][0][1] == "Armenia"
     assert set(config["groups"]) == {"country", "region", "corridor", "city"}
     assert set(config["clusters"]) == {"city"}
     assert config["basemap"] == "/static/basemap/countries.geojson"
@@ -199,7 +199,7 @@ def test_untrusted_place_names_stay_text(tmp_path):
     page = str(parts["script"])
     assert "</script><script>" not in page and "<img src=x" not in page and "<b>kind" not in page
     config = json.loads(MAP_CALL.search(page).group(2))
-    assert config["places"][0]["n"] == "</script><script>alert(1)</script>"
+    assert config["places"][0][1] == "</script><script>alert(1)</script>"
 
 
 def test_paste_an_article(app, client):
@@ -289,3 +289,23 @@ def test_bad_tile_templates_are_refused(tiles):
 
     with pytest.raises(ConfigError, match="tiles must be"):
         tile_layer(tiles)
+
+
+@pytest.mark.parametrize(
+    "geometry",
+    [
+        {"type": "LineString", "coordinates": [[47.33, 39.45], [46.24, 38.9], [46.02, 38.91]]},
+        {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]},
+        {
+            "type": "MultiPolygon",
+            "coordinates": [[[[0, 0], [1, 0], [1, 1], [0, 0]]], [[[5, 5], [6, 5], [6, 6], [5, 5]]]],
+        },
+        {"type": "MultiPoint", "coordinates": [[44.1, 40.2], [44.3, 40.1]]},
+        {"type": "GeometryCollection", "geometries": []},
+    ],
+)
+def test_geometry_encoding_round_trips(geometry):
+    from geomap.mapview import decode_geometry, encode_geometry
+
+    encoded = encode_geometry(geometry)
+    assert decode_geometry(json.loads(json.dumps(encoded))) == geometry

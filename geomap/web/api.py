@@ -38,7 +38,7 @@ def places_geojson() -> Response:
     if article is not None and store.article(article) is None:
         abort(404, description=f"There is no article {article!r} in the store.")
     doc = store.to_geojson(article)
-    body = json.dumps(doc, ensure_ascii=False, indent=1)
+    body = json.dumps(doc, ensure_ascii=False)
     name = "geomap-places.geojson" if article is None else "geomap-article.geojson"
     return Response(
         body,

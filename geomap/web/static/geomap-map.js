@@ -25,6 +25,38 @@
     return n + " " + (n === 1 ? one : many);
   }
 
+  // The page carries each place as [id, name, kind index, mentions, geometry, extras]
+  // with lines and polygons delta-encoded (see encode_geometry in geomap/mapview.py).
+  var RING_DEPTH = { LineString: 0, MultiPoint: 0, Polygon: 1, MultiLineString: 1,
+                     MultiPolygon: 2 };
+
+  function decodeGeometry(g) {
+    if (Array.isArray(g)) return null; // a point: kept as place.p
+    if (g.type) return g; // plain GeoJSON
+    var scale = Math.pow(10, g.d);
+    function ring(flat) {
+      var out = [], x = 0, y = 0;
+      for (var i = 0; i < flat.length; i += 2) {
+        x += flat[i]; y += flat[i + 1];
+        out.push([x / scale, y / scale]);
+      }
+      return out;
+    }
+    function walk(c, depth) {
+      return depth === 0 ? ring(c) : c.map(function (x) { return walk(x, depth - 1); });
+    }
+    return { type: g.t, coordinates: walk(g.c, RING_DEPTH[g.t]) };
+  }
+
+  function decodePlace(row, kindNames) {
+    var place = { i: row[0], n: row[1], k: kindNames[row[2]], c: row[3] };
+    if (Array.isArray(row[4])) place.p = row[4];
+    else place.g = decodeGeometry(row[4]);
+    var extra = row[5] || {};
+    Object.keys(extra).forEach(function (key) { place[key] = extra[key]; });
+    return place;
+  }
+
   function layerKind(place) {
     return place.l || place.k;
   }
@@ -108,8 +140,8 @@
     var colour = kindColour(config, layerKind(place));
     var g = place.g;
     var layer;
-    if (g.type === "Point") {
-      var ll = [g.coordinates[1], g.coordinates[0]];
+    if (place.p) {
+      var ll = [place.p[1], place.p[0]];
       layer = L.marker(ll, {
         icon: pinIcon(colour, place.c),
         title: place.n, // Leaflet sets it as a DOM property: no HTML
@@ -135,7 +167,10 @@
         layer.bindTooltip(el("span", null, place.n), { sticky: true });
       }
     }
-    layer.bindPopup(function () { return popupContent(config, place, layer); },
+    // Built on first open and kept: Leaflet calls this again on every popup.update(),
+    // and a new box each time would fetch the excerpts again, and again.
+    var box = null;
+    layer.bindPopup(function () { return box || (box = popupContent(config, place, layer)); },
                     { maxWidth: 380, minWidth: 240, maxHeight: 320, autoPanPadding: [30, 30] });
     return layer;
   }
@@ -237,6 +272,9 @@
   }
 
   window.geomapPlaces = function (map, config) {
+    config.places = config.places.map(function (row) {
+      return decodePlace(row, config.kindNames);
+    });
     map.createPane("gm-base").style.zIndex = 250;
     map.createPane("gm-areas").style.zIndex = 410;
     map.createPane("gm-lines").style.zIndex = 420;
@@ -266,7 +304,7 @@
       var names = [place.n].concat(place.a || []);
       var entry = {
         place: place, layer: layer, names: names, keys: names.map(fold),
-        container: window[config.clusters[lk]] && place.g.type === "Point"
+        container: window[config.clusters[lk]] && place.p
           ? window[config.clusters[lk]] : window[config.groups[lk]],
         group: window[config.groups[lk]], shown: true,
       };
