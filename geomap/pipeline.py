@@ -13,6 +13,7 @@ import logging
 import os
 import pickle
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from geomap.config import Settings, load_settings
@@ -91,11 +92,17 @@ class Engine:
         from geomap.gazetteer.index import OfflineGazetteer, ensure_index
 
         self.settings = settings or load_settings()
-        self.curated = CuratedGazetteer(self.settings.gazetteer_path)
-        self.offline = OfflineGazetteer(ensure_index(self.settings.index_file, progress=progress))
-        self.online = self._online_layer()
-        self.nlp = load_nlp()
-        self.finder = MentionFinder(self.nlp, self._lexicon())
+        # spaCy's import and model load (the larger half of start-up) overlap with the
+        # gazetteers' in a worker thread.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            nlp = pool.submit(load_nlp)
+            self.curated = CuratedGazetteer(self.settings.gazetteer_path)
+            index = ensure_index(self.settings.index_file, progress=progress)
+            self.offline = OfflineGazetteer(index)
+            self.online = self._online_layer()
+            lexicon = self._lexicon()
+            self.nlp = nlp.result()
+        self.finder = MentionFinder(self.nlp, lexicon)
         self.resolver = Resolver(
             self._lookup, threshold=self.settings.threshold, geometry=self._geometry
         )
