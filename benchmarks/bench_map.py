@@ -383,6 +383,8 @@ def main() -> None:
 
     seconds, page = timed(lambda: get("/"), args.repeat)
     rows.append(("geomap map page /", f"{len(page):,} B", f"{seconds * 1000:.0f} ms"))
+    packed = client.get("/", headers={"Accept-Encoding": "gzip"}).data
+    rows.append(("  the same, gzip on the wire", f"{len(packed):,} B", ""))
 
     with app.test_request_context("/"), Store(db) as store:
         urls = map_urls()

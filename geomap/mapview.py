@@ -181,27 +181,44 @@ def tile_layer(tiles: str) -> folium.TileLayer:
 # -- geometry --------------------------------------------------------------------------------------
 
 
-def _walk_points(coords: Any) -> Iterable[tuple[float, float]]:
-    if coords and isinstance(coords[0], int | float):
-        yield float(coords[0]), float(coords[1])
-    else:
-        for c in coords or ():
-            yield from _walk_points(c)
+Box = tuple[float, float, float, float]  # west, south, east, north
+
+
+def bbox(geometry: Geometry) -> Box | None:
+    """The geometry's bounding box (GeometryCollections included), None when empty."""
+    xs: list[float] = []
+    ys: list[float] = []
+    stack: list[Any] = [geometry]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.get("geometries", ()))
+            if "coordinates" in item:
+                stack.append(item["coordinates"])
+        elif not item:
+            continue
+        elif isinstance(item[0], int | float):  # a single position
+            xs.append(item[0])
+            ys.append(item[1])
+        elif item[0] and isinstance(item[0][0], int | float):  # a list of positions
+            xs.extend(p[0] for p in item)
+            ys.extend(p[1] for p in item)
+        else:
+            stack.extend(item)
+    if not xs:
+        return None
+    return float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))
 
 
 def bounds_of(geometries: Iterable[Geometry]) -> list[list[float]] | None:
     """[[south, west], [north, east]] over every coordinate, or None when there is none."""
-    lons: list[float] = []
-    lats: list[float] = []
-    for g in geometries:
-        parts = g.get("geometries", [g]) if g.get("type") == "GeometryCollection" else [g]
-        for part in parts:
-            for lon, lat in _walk_points(part.get("coordinates")):
-                lons.append(lon)
-                lats.append(lat)
-    if not lons:
+    boxes = [b for b in map(bbox, geometries) if b is not None]
+    if not boxes:
         return None
-    return [[min(lats), min(lons)], [max(lats), max(lons)]]
+    return [
+        [min(b[1] for b in boxes), min(b[0] for b in boxes)],
+        [max(b[3] for b in boxes), max(b[2] for b in boxes)],
+    ]
 
 
 # -- folium elements -------------------------------------------------------------------------------
@@ -383,8 +400,10 @@ def decode_places(config: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _area(geometry: Geometry) -> float:
-    b = bounds_of([geometry])
-    return 0.0 if b is None else (b[1][0] - b[0][0]) * (b[1][1] - b[0][1])
+    if geometry.get("type") == "Point":
+        return 0.0
+    b = bbox(geometry)
+    return 0.0 if b is None else (b[2] - b[0]) * (b[3] - b[1])
 
 
 def build_map(
@@ -411,10 +430,7 @@ def build_map(
         tile_layer(options.tiles).add_to(m)
 
     # Big polygons first so that smaller ones stay clickable on top of them.
-    ordered = sorted(
-        places,
-        key=lambda s: -_area(s.place.geometry) if s.place.geometry.get("type") != "Point" else 0.0,
-    )
+    ordered = sorted(places, key=lambda s: -_area(s.place.geometry))
     kinds: dict[str, dict[str, Any]] = {}
     for summary in sorted(places, key=lambda s: (-s.mentions, s.place.name)):
         kind = layer_kind(summary.place.kind)
@@ -476,11 +492,11 @@ def store_map(store: Store, urls: MapUrls, options: MapOptions | None = None) ->
     """The map of everything in ``store`` (or of ``options.article`` only)."""
     options = options or MapOptions()
     article = options.article
-    places = store.places(article=article, display=True)
     if article is None and not options.articles:
-        summaries = store.articles()
-        if len(summaries) <= MAX_ARTICLE_LAYERS:
-            options.articles = [s.article for s in summaries]
+        summaries = store.articles() if store.counts()["articles"] <= MAX_ARTICLE_LAYERS else []
+        options.articles = [s.article for s in summaries]
+    layers = article is None and 2 <= len(options.articles) <= MAX_ARTICLE_LAYERS
+    places = store.places(article=article, display=True, with_articles=layers)
 
     def mentions_for(place_id: str, limit: int) -> list[MentionRow]:
         return store.mentions(place_id, article=article, limit=limit)[1]

@@ -309,3 +309,25 @@ def test_geometry_encoding_round_trips(geometry):
 
     encoded = encode_geometry(geometry)
     assert decode_geometry(json.loads(json.dumps(encoded))) == geometry
+
+
+def test_big_responses_are_gzipped_for_clients_that_accept_it(client):
+    import gzip
+
+    plain = client.get("/static/basemap/countries.geojson")
+    assert "Content-Encoding" not in plain.headers
+    packed = client.get("/static/basemap/countries.geojson", headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed.headers["Vary"]
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 2
+    small = client.get("/articles", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers  # not worth it under 32 KB
+
+
+def test_pages_carry_a_content_security_policy(app, client):
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "img-src 'self' data:;" in policy
+    app.config["TILES"] = "osm"
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "img-src 'self' data: https://tile.openstreetmap.org" in policy

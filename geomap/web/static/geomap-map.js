@@ -295,6 +295,16 @@
         .catch(function (err) { console.warn("geomap: no base layer:", err.message); });
     }
 
+    // Fit first, without animation: the layers are then drawn once, at the final zoom,
+    // and no zoom animation is still running when the reader first clicks.
+    if (config.bounds) {
+      var wide = map.getSize().x > 700;
+      map.fitBounds(config.bounds, {
+        animate: false, maxZoom: config.maxFitZoom,
+        paddingTopLeft: [wide ? 280 : 20, 20], paddingBottomRight: [20, 20],
+      });
+    }
+
     var entries = [];
     var byId = {};
     var batches = {};
@@ -375,14 +385,6 @@
     if (articleLayers.length) {
       map.on("overlayadd overlayremove", function (ev) {
         if (articleLayers.indexOf(ev.layer) >= 0) refilter();
-      });
-    }
-
-    if (config.bounds) {
-      var wide = map.getSize().x > 700;
-      map.fitBounds(config.bounds, {
-        animate: false, maxZoom: config.maxFitZoom,
-        paddingTopLeft: [wide ? 280 : 20, 20], paddingBottomRight: [20, 20],
       });
     }
 
