@@ -112,6 +112,10 @@ ORG_HEADS = {
     "mirror",
     "express",
 }
+REGION_HINT = "<region>"  # Mention.context when a region word follows the name
+_REGION_WORD = re.compile(
+    r"[ \t]+(?:region|province|oblast|governorate|state|district|prefecture|county|krai)\b"
+)
 COMMON_PREFIX = "common:"  # lexicon kind of names that are also everyday words
 PREPOSITIONS = {"of", "in", "at", "for", "from", "near"}
 DIRECTIONS = re.compile(
@@ -384,7 +388,7 @@ class MentionFinder:
                     end=e,
                     sentence=sentence,
                     label=label,
-                    context=self._qualifier(text, e),
+                    context=self._context(text, e),
                 )
             )
         return mentions
@@ -476,6 +480,15 @@ class MentionFinder:
                 end = max(se, e)
                 return " ".join(text[ss:end].split())
         return " ".join(text[max(0, s - 120) : e + 120].split())
+
+    @staticmethod
+    def _context(text: str, end: int) -> str:
+        """What follows a name and says which place it is: a qualifier ("Paris, Texas") or
+        a region word ("the Donetsk region", "Idlib province")."""
+        m = _REGION_WORD.match(text, end)
+        if m:
+            return REGION_HINT
+        return MentionFinder._qualifier(text, end)
 
     @staticmethod
     def _qualifier(text: str, end: int) -> str:

@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 MATCHER_MIN_POPULATION = 15_000
 # How far the matcher trusts a name found without spaCy's agreement (see extract.py).
+BIG_CITY = 100_000  # a city this large keeps its name even when spaCy calls it a person
 STRENGTH = {"country": 2, "admin1": 2, "continent": 2, "region": 2, "demonym": 0, "city": 1}
 
 
@@ -104,7 +105,10 @@ class Engine:
             self.nlp = nlp.result()
         self.finder = MentionFinder(self.nlp, lexicon)
         self.resolver = Resolver(
-            self._lookup, threshold=self.settings.threshold, geometry=self._geometry
+            self._lookup,
+            threshold=self.settings.threshold,
+            geometry=self._geometry,
+            get=self.offline.get,
         )
 
     def _online_layer(self) -> Any:
@@ -128,7 +132,7 @@ class Engine:
         from SQLite takes seconds, the pickle a few hundredths."""
         fingerprint = self.offline.meta().get("fingerprint", "")
         key = hashlib.sha256(
-            f"{fingerprint}|{MATCHER_MIN_POPULATION}|{sorted(STRENGTH.items())}|{COMMON_ZIPF}|{VERY_COMMON_ZIPF}|{sorted(NEWS_CODES)}|6".encode()
+            f"{fingerprint}|{MATCHER_MIN_POPULATION}|{sorted(STRENGTH.items())}|{COMMON_ZIPF}|{VERY_COMMON_ZIPF}|{sorted(NEWS_CODES)}|{BIG_CITY}|7".encode()
         ).hexdigest()[:16]
         cache = self.offline.path.with_name(f"matcher-{key}.pickle")
         try:
@@ -149,7 +153,8 @@ class Engine:
                 # "Police", "March", "Mobile": only with spaCy's word or a "Mobile, Ala."
                 lex.add(name, 0 if zipf < VERY_COMMON_ZIPF else -1, COMMON_PREFIX + kind)
                 continue
-            lex.add(name, STRENGTH.get(kind, 1), kind)
+            big_city = kind == "city" and (population or 0) >= BIG_CITY
+            lex.add(name, 2 if big_city else STRENGTH.get(kind, 1), kind)
         for code, kind in NEWS_CODES.items():  # "EU", "US", "UK": too short for the index's
             if self.offline.candidates(code):  # matcher list, too common in news to miss
                 lex.add(code, 2, kind)

@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from geomap.extract import name_variants
+from geomap.extract import REGION_HINT, name_variants
 from geomap.gazetteer.base import haversine_km, normalize
 from geomap.models import Candidate, Mention, Place, Resolution
 
@@ -51,6 +51,18 @@ ADMIN_POP_FACTOR = (
 CONTEXT_MIN_CONFIDENCE = 0.4  # pass-1 answers this sure shape the article's context
 PROVINCE_OF_CITY = -3.0
 CITY_SHARE_OF_PROVINCE = 0.5
+REGION_KINDS = {"admin1", "region", "province", "county", "exclave"}
+REGION_SUFFIXES = (
+    "Oblast",
+    "Region",
+    "Province",
+    "Governorate",
+    "State",
+    "District",
+    "County",
+    "Prefecture",
+    "Krai",
+)
 SAME_PLACE_KM = 50.0  # candidates this close are one place listed twice, not ambiguity
 # Kinds small enough that "near the other places" means something.
 POINT_KINDS = {"city", "village-group", "county", "town", "village", "building", "crossing"}
@@ -150,10 +162,12 @@ class Resolver:
         *,
         threshold: float = 0.35,
         geometry: Callable[[Candidate], dict | None] | None = None,
+        get: Callable[[str], Candidate | None] | None = None,
     ) -> None:
         self.lookup = lookup
         self.threshold = threshold
         self.geometry = geometry
+        self.get = get  # a place by id, for "the Donetsk region" -> the region holding Donetsk
 
     # -- candidates --------------------------------------------------------------
 
@@ -162,7 +176,7 @@ class Resolver:
             found = self.lookup(variant)
             if found:
                 bare = variant.replace(".", "")
-                if bare.isupper() and len(bare) <= 4:  # "EU", "UAE": codes, never a town "Eu"
+                if bare.isupper() and len(bare) <= 3:  # "EU", "UAE": codes, never a town "Eu"
                     codes = [c for c in found if c.kind not in ("city", "county")]
                     found = codes or found
                 demonyms = [c for c in found if c.kind == "demonym"]
@@ -170,6 +184,27 @@ class Resolver:
                     return demonyms, variant  # "Canadian" is the people, not Canadian County
                 return _curated_supersedes(found), variant
         return [], surface
+
+    def _region_candidates(
+        self, surface: str, found: list[Candidate], variant: str
+    ) -> tuple[list[Candidate], str]:
+        """'the Donetsk region': the region itself, whatever the gazetteer calls its kind."""
+        regions = [c for c in found if c.kind in REGION_KINDS]
+        if regions:
+            return regions, variant
+        for word in REGION_SUFFIXES:
+            named = [c for c in self.lookup(f"{surface} {word}") if c.kind in REGION_KINDS]
+            if named:
+                return named, f"{surface} {word}"
+        # The gazetteer may only know it by another form ("Donetska"): the region that
+        # holds the largest city of that name.
+        if self.get is not None:
+            for c in sorted(found, key=lambda c: -c.population):
+                region_id = c.raw.get("admin1_id") if isinstance(c.raw, dict) else None
+                region = self.get(region_id) if region_id else None
+                if region is not None:
+                    return [replace(region, matched=surface, primary=True)], variant
+        return found, variant
 
     def _qualifier_places(self, qualifier: str) -> list[Candidate]:
         if not qualifier:
@@ -183,6 +218,8 @@ class Resolver:
         groups: dict[str, _Group] = {}
         for m in mentions:
             found, variant = self._candidates(m.text)
+            if m.context == REGION_HINT:
+                found, variant = self._region_candidates(m.text, found, variant)
             key = normalize(variant)
             g = groups.get(key)
             if g is None:
@@ -222,7 +259,11 @@ class Resolver:
                 # bare "Yerevan", "Ankara": the city, which is most of its province; but
                 # "New York" is a state far larger than its city, and gold sets mean the state
                 score += PROVINCE_OF_CITY
-            if g.qualifiers:
+            if any(m.context == REGION_HINT for m in g.mentions):
+                if c.kind in ("admin1", "region", "province", "county"):
+                    score += QUALIFIER_MATCH / 2
+                    why.append("named as a region")
+            elif g.qualifiers:
                 if any(
                     _same_admin1(c, q) or (q.kind == "country" and c.country == q.country)
                     for q in g.qualifiers
@@ -266,8 +307,6 @@ class Resolver:
         if cand.geometry is None and self.geometry is not None:
             geom = self.geometry(cand)
             if geom is not None:
-                from dataclasses import replace
-
                 cand = replace(cand, geometry=geom)
         return cand.to_place()
 

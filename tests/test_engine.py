@@ -249,3 +249,23 @@ def test_cli_parse_reports_bad_inputs_and_goes_on(tmp_path, offline_index):
     assert any("bad.txt" in e for e in errs) and any("missing.txt: no such file" in e for e in errs)
     fc = json.loads(proc.stdout)
     assert any(f["properties"]["id"] == "geonames:616052" for f in fc["features"])
+
+
+def test_dateline_region_words_and_big_cities_spacy_misses(engine):
+    result = parse_text(
+        engine,
+        "KYIV, Ukraine — Russian forces shelled Kharkiv and Zaporizhzhia overnight, and "
+        "fighting went on in the Donetsk region.",
+    )
+    kyiv = place_for(result, "KYIV")
+    assert kyiv.kind == "city" and kyiv.country == "UA"  # a dateline, not a province
+    assert place_for(result, "Kharkiv").country == "UA"
+    assert place_for(result, "Donetsk").kind == "admin1"  # "the Donetsk region"
+    assert place_for(result, "Russian").kind == "demonym"
+
+
+def test_codes_are_not_towns(engine):
+    result = parse_text(engine, "The EU and the UAE signed a deal; the US watched.")
+    assert place_for(result, "EU").kind != "city"  # not Eu, a town in Normandy
+    assert place_for(result, "UAE").id == "ne:ARE"
+    assert place_for(result, "US").id == "ne:USA"
