@@ -484,7 +484,8 @@ def build_map(
         "maxFitZoom": 8,
     }
     PlaceLayer(urls, config).add_to(m)
-    folium.LayerControl(collapsed=len(groups) + len(article_groups) > 8).add_to(m)
+    collapsed = options.article is not None or len(groups) + len(article_groups) > 8
+    folium.LayerControl(collapsed=collapsed).add_to(m)
     return m
 
 

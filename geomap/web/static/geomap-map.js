@@ -9,6 +9,7 @@
 
   var maps = (window.geomapMaps = window.geomapMaps || {});
   var FOCUS_ZOOM = 9; // zoom level for a place chosen in the list or the search
+  var ALIASES_SHOWN = 6; // other names shown in a popup before "N more names"
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -90,7 +91,24 @@
     meta.title = kind;
     box.appendChild(meta);
     if (place.a && place.a.length) {
-      box.appendChild(el("p", "gm-popup-aliases", "Also: " + place.a.join(" · ")));
+      // other names, spelling variants folded together; a long tail goes behind a toggle
+      var key = function (name) { return fold(name).replace(/[\s\u2010-\u2015-]+/g, " "); };
+      var seen = {}, names = [];
+      seen[key(place.n)] = true;
+      place.a.forEach(function (name) {
+        if (!seen[key(name)]) { seen[key(name)] = true; names.push(name); }
+      });
+      if (names.length) {
+        box.appendChild(el("p", "gm-popup-aliases",
+                           "Also: " + names.slice(0, ALIASES_SHOWN).join(" · ")));
+      }
+      if (names.length > ALIASES_SHOWN) {
+        var rest = el("details", "gm-popup-more-names");
+        rest.appendChild(el("summary", null,
+          plural(names.length - ALIASES_SHOWN, "more name", "more names")));
+        rest.appendChild(el("p", "gm-popup-aliases", names.slice(ALIASES_SHOWN).join(" · ")));
+        box.appendChild(rest);
+      }
     }
     box.appendChild(el("p", "gm-popup-count", plural(place.c, "mention", "mentions")));
     var list = el("ol", "gm-excerpts");
@@ -171,7 +189,9 @@
     // and a new box each time would fetch the excerpts again, and again.
     var box = null;
     layer.bindPopup(function () { return box || (box = popupContent(config, place, layer)); },
-                    { maxWidth: 380, minWidth: 240, maxHeight: 320, autoPanPadding: [30, 30] });
+                    { maxWidth: 380, minWidth: 240, maxHeight: 320,
+                      autoPanPaddingTopLeft: [config.panelRoom, 30],
+                      autoPanPaddingBottomRight: [30, 30] });
     return layer;
   }
 
@@ -201,7 +221,8 @@
   }
 
   function panel(config, entries, focus) {
-    var control = L.control({ position: "topleft" });
+    // beside the map's content on a wide map; out of the popups' way on a narrow one
+    var control = L.control({ position: config.panelRoom > 30 ? "topleft" : "bottomleft" });
     control.onAdd = function () {
       var box = el("div", "gm-panel");
       L.DomEvent.disableClickPropagation(box);
@@ -214,7 +235,8 @@
       var results = el("ul", "gm-results");
       box.appendChild(results);
       var details = el("details", "gm-list");
-      details.open = entries.length > 0 && window.innerWidth > 700;
+      // the article page lists its mentions in the text: keep the map clear there
+      details.open = !config.article && entries.length > 0 && config.panelRoom > 30;
       details.appendChild(el("summary", null,
         plural(entries.length, "place", "places") + " by mentions"));
       var list = el("ol", "gm-ranked");
@@ -272,6 +294,7 @@
   }
 
   window.geomapPlaces = function (map, config) {
+    config.panelRoom = map.getSize().x > 700 ? 290 : 30; // keep popups clear of the panel
     config.places = config.places.map(function (row) {
       return decodePlace(row, config.kindNames);
     });
