@@ -48,7 +48,8 @@ POPULATION_WEIGHT = 1.0  # per factor of ten
 ADMIN_POP_FACTOR = (
     0.75  # LGL/GWN/GeoVirus 200-doc F1: 0.5 .679/.803/.819, 0.75 .685/.808/.830, 1.0 .682/.811/.833
 )
-CONTEXT_MIN_CONFIDENCE = 0.4  # pass-1 answers this sure shape the article's context
+CONTEXT_MIN_WEIGHT = 0.15  # pass-1 readings at least this likely shape the article's context
+CONTEXT_READINGS = 3  # how many readings of each name count as context
 PROVINCE_OF_CITY = -3.0
 CITY_SHARE_OF_PROVINCE = 0.5
 REGION_KINDS = {"admin1", "region", "province", "county", "exclave"}
@@ -227,13 +228,12 @@ class Resolver:
             g.mentions.append(m)
             g.qualifiers.extend(self._qualifier_places(m.context))
 
-        # Pass 1: without article context.
-        first = {k: self._score_group(g, None) for k, g in groups.items()}
-        # Context from pass 1's confident answers.
-        context = _Context.from_choices(
-            {k: v for k, v in first.items() if v is not None and v[1] >= CONTEXT_MIN_CONFIDENCE},
-            groups,
-        )
+        # Pass 1, without article context: how likely each reading of each name is. The
+        # context is every likely reading weighted by its likelihood, so that two
+        # ambiguous names that agree (Gainesville and Hall County, both in Georgia)
+        # support each other even when neither is sure on its own.
+        first = {k: self._distribution(g, None) for k, g in groups.items()}
+        context = _Context.from_distributions(first)
         results: list[Resolution] = []
         for k, g in groups.items():
             choice = self._score_group(g, context.without(k))
@@ -241,11 +241,42 @@ class Resolver:
         results.sort(key=lambda r: (r.mention.start, r.mention.end))
         return results
 
+    def _distribution(self, g: _Group, context: _Context | None) -> list[tuple[float, Candidate]]:
+        """(probability, candidate) of the likeliest readings, best first."""
+        scored = self._scores(g, context)
+        if not scored:
+            return []
+        best = scored[0][0]
+        weights = [math.exp((sc - best) / TEMPERATURE) for sc, _, _ in scored]
+        z = sum(weights)
+        return [(w / z, c) for w, (_, c, _) in zip(weights, scored, strict=True)][:CONTEXT_READINGS]
+
     def _score_group(
         self, g: _Group, context: _Context | None
     ) -> tuple[Candidate, float, str] | None:
-        if not g.candidates:
+        scored = self._scores(g, context)
+        if not scored:
             return None
+        best_score, best, why = scored[0]
+        z = sum(math.exp((s - best_score) / TEMPERATURE) for s, _, _ in scored)
+        confidence = 1.0 / z
+        # Same place listed by two layers (curated + GeoNames) is not real ambiguity.
+        if len(scored) > 1:
+            same = sum(
+                math.exp((s - best_score) / TEMPERATURE)
+                for s, c, _ in scored[1:]
+                if haversine_km(c.lat, c.lon, best.lat, best.lon) < SAME_PLACE_KM
+            )
+            confidence = (1.0 + same) / z
+        if best.kind == "city" and not best.primary and best.population < 1000 and best_score < 3:
+            confidence *= 0.5
+        return best, min(1.0, confidence), "; ".join(why)
+
+    def _scores(
+        self, g: _Group, context: _Context | None
+    ) -> list[tuple[float, Candidate, list[str]]]:
+        if not g.candidates:
+            return []
         scored: list[tuple[float, Candidate, list[str]]] = []
         big_cities = {
             c.country: (10**12 if c.feature_code == "PPLC" else c.population)  # Kyiv, Baku
@@ -278,20 +309,7 @@ class Resolver:
                 why.extend(reasons)
             scored.append((score, c, why))
         scored.sort(key=lambda t: t[0], reverse=True)
-        best_score, best, why = scored[0]
-        z = sum(math.exp((s - best_score) / TEMPERATURE) for s, _, _ in scored)
-        confidence = 1.0 / z
-        # Same place listed by two layers (curated + GeoNames) is not real ambiguity.
-        if len(scored) > 1:
-            same = sum(
-                math.exp((s - best_score) / TEMPERATURE)
-                for s, c, _ in scored[1:]
-                if haversine_km(c.lat, c.lon, best.lat, best.lon) < SAME_PLACE_KM
-            )
-            confidence = (1.0 + same) / z
-        if best.kind == "city" and not best.primary and best.population < 1000 and best_score < 3:
-            confidence *= 0.5
-        return best, min(1.0, confidence), "; ".join(why)
+        return scored
 
     def _decide(self, g: _Group, choice: tuple[Candidate, float, str] | None) -> list[Resolution]:
         if choice is None:
@@ -313,49 +331,64 @@ class Resolver:
 
 @dataclass
 class _Context:
-    """What the rest of the article says about where it is."""
+    """What the rest of the article says about where it is: for each country, admin-1
+    region and point, which names support it and how likely (0..1) that reading is."""
 
-    countries: dict[str, set[str]]  # ISO2 -> group keys that support it
-    admin1: dict[str, set[str]]  # admin-1 place id -> group keys inside it
-    points: list[tuple[str, float, float]]
+    countries: dict[str, dict[str, float]]
+    admin1: dict[str, dict[str, float]]
+    points: list[tuple[str, float, float, float]]  # key, lat, lon, weight
     exclude: str = ""
 
     @classmethod
-    def from_choices(
-        cls, choices: dict[str, tuple[Candidate, float, str]], groups: dict[str, _Group]
-    ) -> _Context:
-        countries: dict[str, set[str]] = defaultdict(set)
-        admin1: dict[str, set[str]] = defaultdict(set)
+    def from_distributions(cls, dists: dict[str, list[tuple[float, Candidate]]]) -> _Context:
+        countries: dict[str, dict[str, float]] = defaultdict(dict)
+        admin1: dict[str, dict[str, float]] = defaultdict(dict)
         points = []
-        for key, (cand, _conf, _why) in choices.items():
-            if cand.country:
-                countries[cand.country].add(key)
-            region = _admin1_key(cand)
-            if region:
-                admin1[region].add(key)
-            if cand.kind in POINT_KINDS:
-                points.append((key, cand.lat, cand.lon))
+        for key, dist in dists.items():
+            for p, cand in dist:
+                if p < CONTEXT_MIN_WEIGHT:
+                    continue
+                if cand.country:
+                    countries[cand.country][key] = max(p, countries[cand.country].get(key, 0.0))
+                region = _admin1_key(cand)
+                if region:
+                    admin1[region][key] = max(p, admin1[region].get(key, 0.0))
+                if cand.kind in POINT_KINDS:
+                    points.append((key, cand.lat, cand.lon, p))
         return cls(dict(countries), dict(admin1), points)
 
     def without(self, key: str) -> _Context:
         return _Context(self.countries, self.admin1, self.points, exclude=key)
 
+    def _support(self, table: dict[str, dict[str, float]], name: str | None) -> float:
+        if not name:
+            return 0.0
+        keys = table.get(name, {})
+        return min(1.0, sum(w for k, w in keys.items() if k != self.exclude))
+
     def bonus(self, c: Candidate) -> tuple[float, list[str]]:
         score = 0.0
         why = []
-        if c.country and (self.countries.get(c.country, set()) - {self.exclude}):
-            score += COUNTRY_CONTEXT
+        support = self._support(self.countries, c.country)
+        if support:
+            score += COUNTRY_CONTEXT * support
             why.append(f"article mentions places in {c.country}")
-        region = _admin1_key(c)
-        if region and (self.admin1.get(region, set()) - {self.exclude}):
-            score += ADMIN1_CONTEXT
+        support = self._support(self.admin1, _admin1_key(c))
+        if support:
+            score += ADMIN1_CONTEXT * support
             why.append(
                 "article names places in it" if c.kind == "admin1" else "article names its state"
             )
         if c.kind in POINT_KINDS:
-            for key, lat, lon in self.points:
-                if key != self.exclude and haversine_km(lat, lon, c.lat, c.lon) < NEAR_KM:
-                    score += NEAR_CONTEXT
-                    why.append("near other places in the article")
-                    break
+            near: dict[str, float] = {}
+            for key, lat, lon, w in self.points:
+                if (
+                    key != self.exclude
+                    and w > near.get(key, 0.0)
+                    and haversine_km(lat, lon, c.lat, c.lon) < NEAR_KM
+                ):
+                    near[key] = w
+            if near:
+                score += NEAR_CONTEXT * min(1.0, sum(near.values()))
+                why.append("near other places in the article")
         return score, why
