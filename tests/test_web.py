@@ -253,6 +253,12 @@ def test_upload_past_the_limit_is_413(app, client):
     assert b"larger than the limit of 5.0 MB" in resp.data and b"Traceback" not in resp.data
 
 
+def test_long_pasted_text_is_accepted_up_to_the_limit(client):
+    text = "Yerevan. " + "Talks went on. " * 50_000  # ~750 KB, over Flask's 500 KB form default
+    resp = client.post("/add", data={"text": text}, content_type="multipart/form-data")
+    assert resp.status_code == 303
+
+
 def test_engine_is_created_once(app, client):
     made = []
 

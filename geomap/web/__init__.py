@@ -39,6 +39,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     )
     if config:
         app.config.update(config)
+    if not config or "MAX_FORM_MEMORY_SIZE" not in config:
+        # pasted text is a form field, not a file: give it the same limit as uploads
+        app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
     app.extensions["geomap"] = {"lock": threading.Lock(), "engine": None}
 
     from geomap.web import api, pages, vendor
