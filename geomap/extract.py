@@ -201,6 +201,18 @@ def _title_caps(text: str) -> str:
     )
 
 
+def _split_at_paragraphs(text: str, ent: Any) -> list[_Span]:
+    """spaCy sometimes runs an entity over a blank line ("Yerevan\n\nRescuers"): a name never
+    crosses a paragraph, so such an entity is cut into its paragraphs' parts."""
+    start, end = ent.start_char, ent.end_char
+    if "\n\n" not in text[start:end]:
+        return [_Span(start, end, ent.label_)]
+    parts = []
+    for m in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text[start:end], re.DOTALL):
+        parts.append(_Span(start + m.start(), start + m.end(), ent.label_))
+    return parts
+
+
 def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
     """Paragraph-aligned pieces of at most ~size characters, with their offsets."""
     pos = 0
@@ -291,7 +303,7 @@ class MentionFinder:
                 )
                 for t in doc
             ]
-            ents = [_Span(e.start_char, e.end_char, e.label_) for e in doc.ents]
+            ents = [part for e in doc.ents for part in _split_at_paragraphs(txt, e)]
             sents = [(sent.start_char, sent.end_char) for sent in doc.sents]
             piece = Article(id=articles[i].id, text=txt)
             for m in self._judge(piece, tokens, ents, sents):
@@ -476,8 +488,13 @@ class MentionFinder:
             elif ss > s:
                 hi = mid - 1
             else:
-                # extend over sentences the mention crosses
+                # extend over sentences the mention crosses, but never past a paragraph:
+                # the sentence splitter sometimes runs a headline into the next line
                 end = max(se, e)
+                para_start = text.rfind("\n\n", ss, s)
+                para_end = text.find("\n\n", e, end)
+                ss = para_start + 2 if para_start != -1 else ss
+                end = para_end if para_end != -1 else end
                 return " ".join(text[ss:end].split())
         return " ".join(text[max(0, s - 120) : e + 120].split())
 

@@ -269,3 +269,12 @@ def test_codes_are_not_towns(engine):
     assert place_for(result, "EU").kind != "city"  # not Eu, a town in Normandy
     assert place_for(result, "UAE").id == "ne:ARE"
     assert place_for(result, "US").id == "ne:USA"
+
+
+def test_excerpt_is_the_sentence_and_stays_in_its_paragraph(engine):
+    text = "Quake hits Yerevan\n\nRescuers in Gyumri worked overnight. Aid arrived from Tbilisi."
+    result = parse_text(engine, text)
+    excerpts = {r.mention.text: r.mention.sentence for r in result.resolutions}
+    assert excerpts["Yerevan"] == "Quake hits Yerevan"
+    assert excerpts["Gyumri"] == "Rescuers in Gyumri worked overnight."
+    assert excerpts["Tbilisi"] == "Aid arrived from Tbilisi."
