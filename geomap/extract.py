@@ -116,6 +116,10 @@ REGION_HINT = "<region>"  # Mention.context when a region word follows the name
 _REGION_WORD = re.compile(
     r"[ \t]+(?:region|province|oblast|governorate|state|district|prefecture|county|krai)\b"
 )
+_DISEASE_WORD = re.compile(
+    r"[ \t-]+(?:virus|viruses|fever|disease|flu|outbreak|epidemic|vaccine|strain|variant)\b",
+    re.IGNORECASE,
+)
 COMMON_PREFIX = "common:"  # lexicon kind of names that are also everyday words
 PREPOSITIONS = {"of", "in", "at", "for", "from", "near"}
 DIRECTIONS = re.compile(
@@ -387,9 +391,14 @@ class MentionFinder:
             if label:
                 take(s, e, label)
 
+        # One sense per article: a name the article uses for a disease ("West Nile virus",
+        # "Ebola outbreak") is the disease everywhere in it, not the place it is named after.
+        diseases = {text[s:e] for (s, e) in chosen if _DISEASE_WORD.match(text, e)}
         mentions = []
         for (s, e), label in sorted(chosen.items()):
             if label == "NORP" and not self.demonyms:
+                continue
+            if text[s:e] in diseases:
                 continue
             sentence = self._sentence(text, sents, s, e)
             mentions.append(

@@ -278,3 +278,15 @@ def test_excerpt_is_the_sentence_and_stays_in_its_paragraph(engine):
     assert excerpts["Yerevan"] == "Quake hits Yerevan"
     assert excerpts["Gyumri"] == "Rescuers in Gyumri worked overnight."
     assert excerpts["Tbilisi"] == "Aid arrived from Tbilisi."
+
+
+def test_diseases_named_after_places_are_not_places(engine):
+    result = parse_text(
+        engine,
+        "The Ebola outbreak spread in Guinea. Cases of West Nile virus rose in Texas, and "
+        "officials said West Nile was now in 40 states. Ebola has killed thousands.",
+    )
+    found = {r.mention.text for r in result.resolutions}
+    assert "Ebola" not in found and "West Nile" not in found
+    assert place_for(result, "Guinea").id == "ne:GIN"
+    assert place_for(result, "Texas").id == "admin1:US-TX"
