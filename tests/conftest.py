@@ -242,13 +242,15 @@ def app(tmp_path, seed_result, basemap_dir):
     with Store(db) as store:
         store.save(seed_result)
     fake = FakeEngine()
-    app = create_app({
-        "TESTING": True,
-        "DATABASE": str(db),
-        "TILES": None,
-        "BASEMAP_DIR": str(basemap_dir),
-        "ENGINE": lambda: fake,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "DATABASE": str(db),
+            "TILES": None,
+            "BASEMAP_DIR": str(basemap_dir),
+            "ENGINE": lambda: fake,
+        }
+    )
     app.config["FAKE_ENGINE"] = fake
     return app
 
