@@ -52,6 +52,8 @@ CONTEXT_MIN_WEIGHT = 0.15  # pass-1 readings at least this likely shape the arti
 CONTEXT_READINGS = 3  # how many readings of each name count as context
 PROVINCE_OF_CITY = -3.0
 CITY_SHARE_OF_PROVINCE = 0.5
+STRAY_CONFIDENCE = 0.3  # below the default threshold: such a reading is reported, not drawn
+STRAY_MAX_POPULATION = 250_000
 REGION_KINDS = {"admin1", "region", "province", "county", "exclave"}
 REGION_SUFFIXES = (
     "Oblast",
@@ -270,7 +272,23 @@ class Resolver:
             confidence = (1.0 + same) / z
         if best.kind == "city" and not best.primary and best.population < 1000 and best_score < 3:
             confidence *= 0.5
+        if context is not None and self._stray(best, why, context):
+            # Only an alias links the name to a town in a country the article never
+            # mentions ("Hakari bridge" in a Karabakh report is not Hakkâri, Turkey).
+            confidence = min(confidence, STRAY_CONFIDENCE)
+            why = [*why, "an alias of a town far from the article's places"]
         return best, min(1.0, confidence), "; ".join(why)
+
+    @staticmethod
+    def _stray(best: Candidate, why: list[str], context: _Context) -> bool:
+        return (
+            best.kind == "city"
+            and not best.primary
+            and best.source != "curated"
+            and best.population < STRAY_MAX_POPULATION
+            and not context.bonus(best)[0]
+            and context.has_focus(exclude_country=best.country)
+        )
 
     def _scores(
         self, g: _Group, context: _Context | None
@@ -359,6 +377,13 @@ class _Context:
 
     def without(self, key: str) -> _Context:
         return _Context(self.countries, self.admin1, self.points, exclude=key)
+
+    def has_focus(self, exclude_country: str | None) -> bool:
+        """Whether the rest of the article clearly places itself in some other country."""
+        return any(
+            cc != exclude_country and sum(w for k, w in keys.items() if k != self.exclude) >= 1.0
+            for cc, keys in self.countries.items()
+        )
 
     def _support(self, table: dict[str, dict[str, float]], name: str | None) -> float:
         if not name:

@@ -290,3 +290,15 @@ def test_diseases_named_after_places_are_not_places(engine):
     assert "Ebola" not in found and "West Nile" not in found
     assert place_for(result, "Guinea").id == "ne:GIN"
     assert place_for(result, "Texas").id == "admin1:US-TX"
+
+
+def test_alias_of_a_far_away_town_is_not_drawn(engine):
+    result = parse_text(
+        engine,
+        "Refugees from Stepanakert and Martakert drove along the Lachin corridor and crossed "
+        "the Hakari bridge on Tuesday, Azerbaijan said.",
+    )
+    hakari = [r for r in result.resolutions if r.mention.text == "Hakari"]
+    assert hakari and hakari[0].place is None  # Hakkâri, Turkey is only an alias away
+    assert "Hakkâri" in hakari[0].why  # reported as the best guess, not drawn
+    assert place_for(result, "Martakert").id == "curated:martakert"
