@@ -152,6 +152,18 @@ def _article_from_record(record: Any, default_id: str, where: str) -> Article:
     )
 
 
+def iter_jsonl(text: str, name: str) -> Iterator[tuple[int, Any]]:
+    """(line number, record) for each non-blank line. Lines end at "\n" only: JSON strings
+    may hold raw U+2028 separators, which str.splitlines() would cut (LGL's texts do)."""
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            yield lineno, json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{name} line {lineno}: invalid JSON ({exc.msg})") from exc
+
+
 def articles_from_text(text: str, name: str, stem: str, suffix: str) -> list[Article]:
     """Turn decoded file content into articles according to its type."""
     suffix = suffix.lower()
@@ -168,16 +180,10 @@ def articles_from_text(text: str, name: str, stem: str, suffix: str) -> list[Art
             for i, r in enumerate(records)
         ]
     if suffix in (".jsonl", ".ndjson"):
-        out = []
-        for lineno, line in enumerate(text.splitlines(), 1):
-            if not line.strip():
-                continue
-            where = f"{name} line {lineno}"
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where}: invalid JSON ({exc.msg})") from exc
-            out.append(_article_from_record(record, f"{stem}-{lineno}", where))
+        out = [
+            _article_from_record(record, f"{stem}-{lineno}", f"{name} line {lineno}")
+            for lineno, record in iter_jsonl(text, name)
+        ]
         if not out:
             raise InputError(f"{name}: no articles in the file")
         return out

@@ -24,7 +24,6 @@ Matching and denominators (chosen so that every number says what it counts):
 
 from __future__ import annotations
 
-import json
 import math
 import statistics
 import time
@@ -34,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from geomap.articles import iter_jsonl
 from geomap.errors import InputError
 from geomap.gazetteer.base import haversine_km
 from geomap.models import Article, Geometry, ParseResult
@@ -91,8 +91,7 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
     """Read a gold JSONL file; malformed input raises InputError naming the file and line."""
     path = Path(path)
     try:
-        # split on "\n" only: JSON strings may hold raw U+2028 etc., which splitlines() splits on
-        lines = path.read_text(encoding="utf-8").split("\n")
+        text = path.read_text(encoding="utf-8")  # iter_jsonl splits on "\n" only (U+2028)
     except FileNotFoundError as exc:
         raise InputError(f"{path}: no such file") from exc
     except UnicodeDecodeError as exc:
@@ -101,14 +100,8 @@ def load_gold(path: str | Path) -> list[GoldDoc]:
         raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     docs: list[GoldDoc] = []
     seen: set[str] = set()
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"{path}:{number}"
-        try:
-            raw = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{where}: not JSON: {exc.msg}") from exc
+    for number, raw in iter_jsonl(text, str(path)):
+        where = f"{path} line {number}"
         if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
             raise InputError(f"{where}: expected an object with a string 'text'")
         doc_id = str(raw.get("id", number))

@@ -107,3 +107,11 @@ def test_stdin_and_upload():
     assert up.id == "My-Story" and up.text == "Text about Kyiv."
     with pytest.raises(InputError, match=r"photo\.png: unsupported file type \.png"):
         parse_upload("photo.png", b"\x89PNG")
+
+
+def test_jsonl_text_may_hold_unicode_line_separators(tmp_path):
+    feed = tmp_path / "feed.jsonl"
+    record = {"id": "sep", "text": "First line\u2028still the same article about Baku."}
+    feed.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
+    (article,), errors = load_articles([feed])
+    assert errors == [] and article.text == record["text"]

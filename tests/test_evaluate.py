@@ -286,7 +286,7 @@ def test_malformed_gold_names_the_file_and_line(tmp_path, bad):
     path = write(tmp_path, [good, bad])
     with pytest.raises(InputError) as info:
         load_gold(path)
-    assert f"{path}:2" in str(info.value)
+    assert f"{path} line 2" in str(info.value)
 
 
 def test_missing_gold_file_is_an_input_error(tmp_path):
@@ -410,4 +410,4 @@ def test_eval_command_reports_malformed_gold_in_one_line(tmp_path):
     path = write(tmp_path, ['{"id": "a", "text": "x"}', "{broken"])
     result = CliRunner().invoke(main, ["eval", str(path)])
     assert result.exit_code == 2
-    assert f"{path}:2" in result.output and "Traceback" not in result.output
+    assert f"{path} line 2" in result.output and "Traceback" not in result.output
