@@ -121,6 +121,7 @@ _DISEASE_WORD = re.compile(
     re.IGNORECASE,
 )
 COMMON_PREFIX = "common:"  # lexicon kind of names that are also everyday words
+LOCATIVE = {"in", "from", "of", "near", "at", "to", "outside", "around", "across"}
 PREPOSITIONS = {"of", "in", "at", "for", "from", "near"}
 DIRECTIONS = re.compile(
     r"^(?:(?:north|south|east|west|central|northern|southern|eastern|western|"
@@ -444,13 +445,27 @@ class MentionFinder:
         if entry.kind == "demonym":
             return "NORP" if surface[0].isupper() else None
         if entry.kind.startswith(COMMON_PREFIX):
-            # An everyday word ("Nice", "Mobile") is a place only when a state or country
-            # follows it: "Nice, France", "Mobile, Ala."
+            # An everyday word ("Nice", "Mobile") is a place when a state or country follows
+            # it ("Nice, France", "Mobile, Ala.") or, if it is not among the commonest words,
+            # when it is a proper noun after a place preposition ("of Columbia", "in Erie")
+            # that spaCy did not read as a date or a name ("in March" is a DATE).
+            if ent is not None or not surface[0].isupper():
+                return None
             qualifier = self._qualifier(text, e)
             known = self.lexicon.entries.get(qualifier)
-            if not (known and known[1] in ("country", "admin1") and ent is None):
-                return None
-            return "gazetteer"
+            if known and known[1] in ("country", "admin1"):
+                return "gazetteer"
+            first = tok_at.get(s)
+            before = text[max(0, s - 12) : s].split()
+            if (
+                entry.strength == 0
+                and first is not None
+                and first.pos == "PROPN"
+                and before
+                and before[-1] in LOCATIVE
+            ):
+                return "gazetteer"
+            return None
         if not surface[0].isupper() and entry.strength < 3:
             return None
         inside = [ent] if ent is not None else []
