@@ -32,6 +32,24 @@ def split_date_prefix(text: str) -> tuple[str | None, str]:
     return match.group(1), text[match.end() :].lstrip()
 
 
+TITLE_CHARS = 100
+
+
+def derive_title(body: str) -> str | None:
+    """A readable title for an article that came without one: its first line when that is
+    headline-short, else its first sentence, cut at a word near TITLE_CHARS."""
+    lines = [line.strip() for line in body.strip().split("\n") if line.strip()]
+    if not lines:
+        return None
+    if len(lines) > 1 and len(lines[0]) <= TITLE_CHARS + 20 and lines[0][-1:] not in ".,;:":
+        return lines[0]
+    sentence = re.split(r"(?<=[.!?])\s", lines[0], maxsplit=1)[0]
+    if len(sentence) <= TITLE_CHARS:
+        return sentence
+    cut = sentence.rfind(" ", 0, TITLE_CHARS)
+    return sentence[: cut if cut > 0 else TITLE_CHARS].rstrip(" ,;:") + "…"
+
+
 def decode(data: bytes, name: str) -> str:
     if not data.strip():
         raise InputError(f"{name}: empty input")
@@ -145,7 +163,7 @@ def _article_from_record(record: Any, default_id: str, where: str) -> Article:
     return Article(
         id=str(rid) if rid not in (None, "") else default_id,
         text=body,
-        title=str(record["title"]) if record.get("title") else None,
+        title=str(record["title"]) if record.get("title") else derive_title(body),
         url=str(record["url"]) if record.get("url") else None,
         date=str(record.get("date") or date) if (record.get("date") or date) else None,
         source=where,
@@ -190,7 +208,7 @@ def articles_from_text(text: str, name: str, stem: str, suffix: str) -> list[Art
     date, body = split_date_prefix(text)
     if not body.strip():
         raise InputError(f"{name}: empty input")
-    return [Article(id=stem, text=body, date=date, source=name)]
+    return [Article(id=stem, text=body, title=derive_title(body), date=date, source=name)]
 
 
 def read_path(path: Path) -> list[Article]:

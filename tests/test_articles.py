@@ -115,3 +115,14 @@ def test_jsonl_text_may_hold_unicode_line_separators(tmp_path):
     feed.write_text(json.dumps(record, ensure_ascii=False) + "\n", encoding="utf-8")
     (article,), errors = load_articles([feed])
     assert errors == [] and article.text == record["text"]
+
+
+def test_untitled_articles_get_a_readable_title(tmp_path):
+    story = tmp_path / "story.txt"
+    story.write_text("Floods hit Valencia\n\nRain fell for days. More is due.", encoding="utf-8")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("Rain fell on Valencia for days. More is due.", encoding="utf-8")
+    (a, b), errors = load_articles([story, plain])
+    assert errors == []
+    assert a.title == "Floods hit Valencia" and a.text.startswith("Floods hit Valencia")
+    assert b.title == "Rain fell on Valencia for days."

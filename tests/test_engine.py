@@ -123,7 +123,15 @@ def test_seed_geojson_schema(seed):
     article, result = seed
     fc = result_to_geojson(result)
     assert fc["type"] == "FeatureCollection"
-    assert fc["articles"] == [{"id": article.id, "title": None, "date": "2023-10-13", "url": None}]
+    assert fc["articles"] == [
+        {
+            "id": article.id,
+            "title": "The State Department is tracking the possibility that Azerbaijan could "
+            "soon invade southern Armenia…",
+            "date": "2023-10-13",
+            "url": None,
+        }
+    ]
     ids = [f["properties"]["id"] for f in fc["features"]]
     assert len(ids) == len(set(ids))
     yerevan = next(f for f in fc["features"] if f["properties"]["id"] == "geonames:616052")
