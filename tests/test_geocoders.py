@@ -201,11 +201,12 @@ def test_cache_is_shared_by_two_processes(server, cache_file):
 
 
 def record_sends(geo: OnlineGeocoder, sent: list[float]) -> None:
-    """Stamp the moment geopy's HTTP adapter sends each request."""
+    """Stamp the moment geopy's HTTP adapter sends each request, on the wall clock that the
+    limiter books its cross-process slots with (a second clock drifts by microseconds)."""
     get_json = geo.client.adapter.get_json
 
     def stamped(url, **kwargs):
-        sent.append(time.monotonic())
+        sent.append(time.time())
         return get_json(url, **kwargs)
 
     geo.client.adapter.get_json = stamped

@@ -161,8 +161,11 @@ class OnlineGeocoder(GazetteerLayer):
         """One HTTP request (RateLimiter calls this, and again on retryable faults)."""
         if self.cache is not None:
             wait = self.cache.reserve_slot(self.service, self.min_delay)
-            if wait > 0:
-                time.sleep(wait)
+            slot = time.time() + wait
+            # sleep() runs on another clock than the wall clock slots are booked on and can
+            # wake a few microseconds early: sleep again until the slot has really come.
+            while (left := slot - time.time()) > 0:
+                time.sleep(left)
             self.cache.mark_sent(self.service)
         with self._lock:
             self.requests_made += 1
