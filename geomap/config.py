@@ -69,6 +69,11 @@ class Settings:
         return Path(self.gazetteer_dir) if self.gazetteer_dir else default_gazetteer_dir()
 
     @property
+    def not_places_path(self) -> Path:
+        """Names that are never places (organisations, brands, politicians)."""
+        return self.gazetteer_path.parent / "not-places.txt"
+
+    @property
     def index_file(self) -> Path:
         return Path(self.index_path) if self.index_path else data_dir() / "gazetteer-index.sqlite"
 

@@ -13,10 +13,12 @@ import bisect
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import ahocorasick
 
+from geomap.errors import DataMissingError
 from geomap.gazetteer.base import normalize
 from geomap.models import Article, Mention
 
@@ -149,6 +151,7 @@ class Lexicon:
 
     def add(self, name: str, strength: int, kind: str = "") -> None:
         name = " ".join(name.split())
+        name = re.sub(r"^(?:the|The)\s+", "", name)  # the span is the name, not its article
         if len(name) < 2 or not any(ch.isalpha() for ch in name):
             return
         old = self.entries.get(name)
@@ -270,10 +273,18 @@ class _Span:
 class MentionFinder:
     """Runs spaCy over an article in chunks and judges each candidate span."""
 
-    def __init__(self, nlp: Any, lexicon: Lexicon, *, demonyms: bool = True) -> None:
+    def __init__(
+        self,
+        nlp: Any,
+        lexicon: Lexicon,
+        *,
+        demonyms: bool = True,
+        not_places: Iterable[str] = (),
+    ) -> None:
         self.nlp = nlp
         self.lexicon = lexicon
         self.demonyms = demonyms
+        self.not_places = frozenset(normalize(n) for n in not_places)
 
     def find(self, article: Article) -> list[Mention]:
         return next(iter(self.find_many([article])))
@@ -401,6 +412,8 @@ class MentionFinder:
                 continue
             if text[s:e] in diseases:
                 continue
+            if normalize(text[s:e]) in self.not_places and not self._qualifier(text, e):
+                continue  # "Hamas", "Toyota", "Obama": never a town in news
             sentence = self._sentence(text, sents, s, e)
             mentions.append(
                 Mention(
@@ -542,6 +555,15 @@ class MentionFinder:
             return ""
         q = m.group(1).rstrip(",")
         return q
+
+
+def read_name_list(path: Path) -> list[str]:
+    """Names from a one-per-line file; '#' starts a comment."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise DataMissingError(f"{path}: cannot read the name list ({exc})") from exc
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
 
 
 def strip_direction(name: str) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any
 
 from geomap.config import Settings, load_settings
 from geomap.errors import DataMissingError, GeocoderUnavailable
-from geomap.extract import COMMON_PREFIX, MODEL, Lexicon, MentionFinder
+from geomap.extract import COMMON_PREFIX, MODEL, Lexicon, MentionFinder, read_name_list
 from geomap.models import Article, Candidate, Mention, ParseResult, Resolution
 from geomap.resolve import Resolver
 
@@ -103,7 +103,9 @@ class Engine:
             self.online = self._online_layer()
             lexicon = self._lexicon()
             self.nlp = nlp.result()
-        self.finder = MentionFinder(self.nlp, lexicon)
+        self.finder = MentionFinder(
+            self.nlp, lexicon, not_places=read_name_list(self.settings.not_places_path)
+        )
         self.resolver = Resolver(
             self._lookup,
             threshold=self.settings.threshold,
