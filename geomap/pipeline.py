@@ -45,7 +45,8 @@ NEWS_CODES = {
 COMMON_ZIPF = 4.3  # wordfreq Zipf frequency: ~ once per 50,000 English words or more often
 
 
-VERY_COMMON_ZIPF = 5.0  # "Centre", "West", "Day": only a country or capital outweighs it
+VERY_COMMON_ZIPF = 5.0
+PROMINENT_MAX_ZIPF = 4.8  # a place of 1-10 million keeps a name this common ("Virginia")  # "Centre", "West", "Day": only a country or capital outweighs it
 
 
 def word_frequency(name: str) -> float:
@@ -66,7 +67,7 @@ def _prominent(
     if population >= 10_000_000:
         return True  # "California", "Texas"
     # "Georgia", "Dublin" yes; "Centre" (a province of 2.7 million in Burkina Faso) no
-    return population >= 1_000_000 and zipf < VERY_COMMON_ZIPF
+    return population >= 1_000_000 and zipf < PROMINENT_MAX_ZIPF
 
 
 def load_nlp() -> Any:
@@ -134,7 +135,7 @@ class Engine:
         from SQLite takes seconds, the pickle a few hundredths."""
         fingerprint = self.offline.meta().get("fingerprint", "")
         key = hashlib.sha256(
-            f"{fingerprint}|{MATCHER_MIN_POPULATION}|{sorted(STRENGTH.items())}|{COMMON_ZIPF}|{VERY_COMMON_ZIPF}|{sorted(NEWS_CODES)}|{BIG_CITY}|7".encode()
+            f"{fingerprint}|{MATCHER_MIN_POPULATION}|{sorted(STRENGTH.items())}|{COMMON_ZIPF}|{VERY_COMMON_ZIPF}|{sorted(NEWS_CODES)}|{BIG_CITY}|{PROMINENT_MAX_ZIPF}|8".encode()
         ).hexdigest()[:16]
         cache = self.offline.path.with_name(f"matcher-{key}.pickle")
         try:
