@@ -45,8 +45,8 @@ NEWS_CODES = {
 COMMON_ZIPF = 4.3  # wordfreq Zipf frequency: ~ once per 50,000 English words or more often
 
 
-VERY_COMMON_ZIPF = 5.0
-PROMINENT_MAX_ZIPF = 4.8  # a place of 1-10 million keeps a name this common ("Virginia")  # "Centre", "West", "Day": only a country or capital outweighs it
+VERY_COMMON_ZIPF = 5.0  # "West", "Day": only a country or capital outweighs it
+PROMINENT_MAX_ZIPF = 4.8  # a place of 1-10 million keeps a name this common ("Virginia")
 
 
 def word_frequency(name: str) -> float:
