@@ -255,15 +255,6 @@ def _clean_span(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 @dataclass
-class _Token:
-    start: int
-    end: int
-    text: str
-    pos: str
-    sent_start: bool
-
-
-@dataclass
 class _Span:
     start: int
     end: int
@@ -309,20 +300,12 @@ class MentionFinder:
         docs = self.nlp.pipe((txt for _, _, txt in pieces), batch_size=SPACY_BATCH)
         found: list[list[Mention]] = [[] for _ in articles]
         for (i, offset, txt), doc in zip(pieces, docs, strict=True):
-            tokens = [
-                _Token(
-                    t.idx,
-                    t.idx + len(t.text),
-                    t.text,
-                    "PROPN" if t.tag_ in ("NNP", "NNPS") else t.tag_,
-                    bool(t.is_sent_start),
-                )
-                for t in doc
-            ]
+            # token start -> whether the tagger calls it a proper noun (all the judge needs)
+            proper = {t.idx: t.tag_ in ("NNP", "NNPS") for t in doc}
             ents = [part for e in doc.ents for part in _split_at_paragraphs(txt, e)]
             sents = [(sent.start_char, sent.end_char) for sent in doc.sents]
             piece = Article(id=articles[i].id, text=txt)
-            for m in self._judge(piece, tokens, ents, sents):
+            for m in self._judge(piece, proper, ents, sents):
                 found[i].append(
                     m if not offset else replace(m, start=m.start + offset, end=m.end + offset)
                 )
@@ -333,12 +316,11 @@ class MentionFinder:
     def _judge(
         self,
         article: Article,
-        tokens: list[_Token],
+        proper: dict[int, bool],
         ents: list[_Span],
         sents: list[tuple[int, int]],
     ) -> list[Mention]:
         text = article.text
-        tok_at = {t.start: t for t in tokens}
         person_words = self._person_words(text, ents)
         ent_starts = [x.start for x in ents]
         chosen: dict[tuple[int, int], str] = {}
@@ -399,7 +381,7 @@ class MentionFinder:
                 take(s, e, "gazetteer")
                 continue
             around = containing_ent(s, e)
-            label = self._accept_lexicon_match(text, s, e, entry, around, tok_at, person_words)
+            label = self._accept_lexicon_match(text, s, e, entry, around, proper, person_words)
             if label:
                 take(s, e, label)
 
@@ -451,7 +433,7 @@ class MentionFinder:
         e: int,
         entry: LexiconEntry,
         ent: _Span | None,
-        tok_at: dict[int, _Token],
+        proper: dict[int, bool],
         person_words: set[str],
     ) -> str | None:
         surface = text[s:e]
@@ -468,15 +450,8 @@ class MentionFinder:
             known = self.lexicon.entries.get(qualifier)
             if known and known[1] in ("country", "admin1"):
                 return "gazetteer"
-            first = tok_at.get(s)
             before = text[max(0, s - 12) : s].split()
-            if (
-                entry.strength == 0
-                and first is not None
-                and first.pos == "PROPN"
-                and before
-                and before[-1] in LOCATIVE
-            ):
+            if entry.strength == 0 and proper.get(s, False) and before and before[-1] in LOCATIVE:
                 return "gazetteer"
             return None
         if not surface[0].isupper() and entry.strength < 3:
@@ -509,10 +484,8 @@ class MentionFinder:
         if entry.strength >= 3:
             return "gazetteer"
         # No entity around: trust only proper nouns, never a capitalised common word.
-        words = [tok_at.get(i) for i in range(s, e) if i in tok_at]
-        if not words or any(w is None or w.pos not in ("PROPN",) for w in words[:1]):
-            return None
-        return "gazetteer"
+        first = next((i for i in range(s, e) if i in proper), None)
+        return "gazetteer" if first is not None and proper[first] else None
 
     @staticmethod
     def _sentence(text: str, sents: list[tuple[int, int]], s: int, e: int) -> str:

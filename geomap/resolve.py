@@ -81,7 +81,6 @@ class _Group:
     mentions: list[Mention]
     candidates: list[Candidate] = field(default_factory=list)
     qualifiers: list[Candidate] = field(default_factory=list)
-    matched_name: str = ""
 
 
 def _population_term(c: Candidate) -> float:
@@ -226,7 +225,7 @@ class Resolver:
             key = normalize(variant)
             g = groups.get(key)
             if g is None:
-                g = groups[key] = _Group(key, [], found, [], variant)
+                g = groups[key] = _Group(key, [], found, [])
             g.mentions.append(m)
             g.qualifiers.extend(self._qualifier_places(m.context))
 
