@@ -189,7 +189,7 @@ def resolve(
             "or set GEOMAP_GEOCODER"
         )
     placed = still = failed = 0
-    with Store(settings.db_path) as store:
+    with Store.open(settings.db_url) as store:
         pending = [r for r in store.unresolved(article) if r.mention.label != "NORP"]
         countries: dict[str, set[str]] = {}
         for res in pending:

@@ -73,19 +73,32 @@ def geocoder_options(fn):
     "mention; csv: one row per mention.",
 )
 @click.option("--indent", type=int, default=None, help="Pretty-print JSON with this indent.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Processes that parse in parallel (default: all cores for 200+ articles; "
+    "1: a single process). The output is the same either way.",
+)
 @geocoder_options
 @click.pass_context
 def parse(
-    ctx: click.Context, files: tuple[str, ...], fmt: str, indent: int | None, **flags: Any
+    ctx: click.Context,
+    files: tuple[str, ...],
+    fmt: str,
+    indent: int | None,
+    workers: int | None,
+    **flags: Any,
 ) -> None:
     """Find and resolve the places in FILES (.txt, .html, .json, .jsonl, folders, or - for
     stdin) and print them; nothing is stored. Exit status 2 if any input failed."""
     from geomap.articles import iter_articles
+    from geomap.cli import settings_from
     from geomap.errors import InputError
     from geomap.export import result_to_csv, result_to_geojson
     from geomap.models import ParseResult
+    from geomap.parallel import choose_workers, parse_parallel
 
-    engine = _engine(ctx, **flags)
     articles, resolutions, errors = [], [], []
     good = []
     for item in iter_articles(files):
@@ -94,7 +107,16 @@ def parse(
             click.echo(f"geomap: {item}", err=True)
         else:
             good.append(item)
-    for article, res in engine.iter_parse(good):
+    n_workers = choose_workers(workers, len(good))
+    if n_workers == 1:
+        parsed = _engine(ctx, **flags).iter_parse(good)
+    else:
+        from geomap.gazetteer.index import ensure_index
+
+        settings = settings_from(ctx, **flags)
+        ensure_index(settings.index_file, progress=True)  # once here, not in every worker
+        parsed = (p for batch in parse_parallel(settings, good, n_workers) for p in batch.parsed)
+    for article, res in parsed:
         articles.append(article)
         resolutions.extend(res)
     result = ParseResult(tuple(articles), tuple(resolutions), tuple(errors))

@@ -11,26 +11,63 @@ import click
 
 DB_OPTION = click.option(
     "--db",
-    type=click.Path(dir_okay=False),
     default=None,
-    help="The SQLite store (default: GEOMAP_DB, else geomap.db in the per-user data dir).",
+    metavar="FILE|URL",
+    help="The store: an SQLite file, or postgresql://user@host/dbname for PostgreSQL/PostGIS "
+    "(default: GEOMAP_DB, else geomap.db in the per-user data dir).",
 )
 
 
-def ingest_paths(ctx: click.Context, settings: Any, paths: tuple[str, ...]) -> int:
+def scale_options(fn: Any) -> Any:
+    """``--workers``, ``--scheduler`` and ``--batch-size``: how ingest spreads its work."""
+    options = [
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=None,
+            help="Processes that parse in parallel (default: all cores for 200+ articles; "
+            "1: a single process).",
+        ),
+        click.option(
+            "--scheduler",
+            default=None,
+            metavar="tcp://HOST:8786",
+            help="Run on this Dask distributed scheduler instead (pip install "
+            "'geomap[cluster]'); with a postgresql:// store the workers write.",
+        ),
+        click.option(
+            "--batch-size",
+            type=click.IntRange(min=1),
+            default=16,
+            show_default=True,
+            help="Articles per task (and per transaction).",
+        ),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def ingest_paths(
+    ctx: click.Context,
+    settings: Any,
+    paths: tuple[str, ...],
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    batch_size: int = 16,
+) -> int:
     """Parse and store PATHS; one stderr line per failed input. Returns the failure count."""
     from tqdm import tqdm
 
     from geomap.articles import load_articles
-    from geomap.pipeline import Engine
-    from geomap.store import Store, ingest
+    from geomap.parallel import ingest_articles
+    from geomap.store import Store
 
     articles, errors = load_articles(paths)
     for message in errors:
         click.echo(f"geomap: {message}", err=True)
-    with Store(settings.db_path) as store:
-        todo = [a for a in articles if not store.is_unchanged(a)]
-        engine = Engine(settings, progress=True) if todo else None
+    with Store.open(settings.db_url) as store:
         bar = tqdm(
             total=len(articles),
             unit="article",
@@ -39,40 +76,51 @@ def ingest_paths(ctx: click.Context, settings: Any, paths: tuple[str, ...]) -> i
             disable=len(articles) < 2 or None,
         )
         with bar:
-            report = ingest(
+            report = ingest_articles(
                 store,
-                engine.parse if engine is not None else _no_parse,
+                settings,
                 articles,
-                on_article=lambda _a: bar.update(1),
+                workers=workers,
+                scheduler=scheduler,
+                batch_size=batch_size,
+                on_progress=bar.update,
             )
         for message in report.errors:
             click.echo(f"geomap: {message}", err=True)
         counts = store.counts()
+        name = store.name
     failed = len(errors) + len(report.errors)
     click.echo(
         f"{report.summary()}{f', {len(errors)} unreadable' if errors else ''}; "
-        f"the store {settings.db_path} holds {counts['articles']} articles, "
+        f"the store {name} holds {counts['articles']} articles, "
         f"{counts['places']} places, {counts['mentions']} mentions"
     )
     return failed
 
 
-def _no_parse(articles: list[Any]) -> Any:  # pragma: no cover - only unchanged articles
-    raise AssertionError("nothing to parse")
-
-
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @DB_OPTION
+@scale_options
 @click.pass_context
-def ingest(ctx: click.Context, paths: tuple[str, ...], db: str | None) -> None:
+def ingest(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    db: str | None,
+    workers: int | None,
+    scheduler: str | None,
+    batch_size: int,
+) -> None:
     """Find the places in PATHS (files or folders of .txt, .html, .json, .jsonl; - for stdin)
     and keep them in the store. Unchanged articles are skipped; changed ones replaced.
+    Parses on all cores (--workers) or a Dask cluster (--scheduler).
     Exit status 2 if any input failed."""
     from geomap.cli import settings_from
 
     settings = settings_from(ctx, db=db)
-    if ingest_paths(ctx, settings, paths):
+    if ingest_paths(
+        ctx, settings, paths, workers=workers, scheduler=scheduler, batch_size=batch_size
+    ):
         ctx.exit(2)
 
 
@@ -120,10 +168,14 @@ def serve(
         return Engine(settings)
 
     app = create_app(
-        {"DATABASE": str(settings.db_path), "TILES": settings.tiles, "ENGINE": engine_factory}
+        {"DATABASE": settings.db_url, "TILES": settings.tiles, "ENGINE": engine_factory}
     )
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"geomap: serving {settings.db_path} on http://{shown}:{port}/ (Ctrl-C stops)")
+    from geomap.backends import redact
+
+    click.echo(
+        f"geomap: serving {redact(settings.db_url)} on http://{shown}:{port}/ (Ctrl-C stops)"
+    )
     app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
 
 
@@ -148,9 +200,9 @@ def export(
     from geomap.store import Store
 
     settings = settings_from(ctx, db=db)
-    if not settings.db_path.exists():
+    if not settings.db_url.startswith("postgres") and not settings.db_path.exists():
         raise InputError(f"{settings.db_path}: no such store; run geomap ingest first")
-    with Store(settings.db_path) as store:
+    with Store.open(settings.db_url) as store:
         doc = store.to_geojson(article)
     text = json.dumps(doc, ensure_ascii=False, indent=indent)
     if output == "-":

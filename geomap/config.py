@@ -31,7 +31,7 @@ def default_gazetteer_dir() -> Path:
 
 @dataclass(frozen=True)
 class Settings:
-    db: Path | None = None  # the SQLite store; None = data_dir()/geomap.db
+    db: Path | str | None = None  # SQLite file or postgresql:// URL; None = data_dir()/geomap.db
     tiles: str | None = None  # raster tile URL template; None = offline country layer
     geocoder: str = "none"
     geocoder_url: str | None = None
@@ -65,6 +65,13 @@ class Settings:
         return Path(self.db) if self.db else data_dir() / "geomap.db"
 
     @property
+    def db_url(self) -> str:
+        """What :meth:`geomap.store.Store.open` takes: a postgresql:// URL or the SQLite path."""
+        if self.db and str(self.db).startswith(("postgresql://", "postgres://")):
+            return str(self.db)
+        return str(self.db_path)
+
+    @property
     def gazetteer_path(self) -> Path:
         return Path(self.gazetteer_dir) if self.gazetteer_dir else default_gazetteer_dir()
 
@@ -90,6 +97,8 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     if value is None:
         return None
     try:
+        if name == "db" and str(value).startswith(("postgresql://", "postgres://")):
+            return str(value)  # a URL, which Path would mangle
         if "float" in kind:
             return float(value)
         if "Path" in kind:

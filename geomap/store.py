@@ -1,8 +1,12 @@
-"""The SQLite store: what was ingested, kept between runs for the map, the web app and export.
+"""The store: what was ingested, kept between runs for the map, the web app and export.
 
-One transaction per article, so an interrupted ingest leaves every article either
-as it was or fully replaced. The schema is versioned with ``PRAGMA user_version``
-and a list of migrations; a database written by a newer geomap is refused.
+One :class:`Store` over two databases (:mod:`geomap.backends`): an SQLite file (the
+default) or PostgreSQL + PostGIS (``postgresql://user@host/dbname``) for many writers.
+Both run the same SQL and the same migrations. Writes are idempotent: an article is
+stored once per (id, content hash) however often it is saved, and each article (or
+batch, :meth:`Store.save_batch`) is one transaction, so an interrupted ingest leaves
+every article either as it was or fully replaced. A database written by a newer
+geomap is refused.
 """
 
 from __future__ import annotations
@@ -10,23 +14,29 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import sqlite3
+import random
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from geomap.articles import content_hash
+from geomap.backends import Connection, PostgresConnection, connect, is_postgres_url
 from geomap.errors import GeomapError, StoreError
 from geomap.export import feature_collection
 from geomap.models import Article, Geometry, Mention, ParseResult, Place, Resolution
 
-Migration = str | Callable[[sqlite3.Connection], None]  # an SQL script or a function
+# An SQL script (written for SQLite; the PostgreSQL connection translates its few DDL
+# words) or a function of the connection, for steps that differ between the databases.
+Migration = str | Callable[[Connection], None]
 
 
-def _add_display_geometry(conn: sqlite3.Connection) -> None:
+def _add_display_geometry(conn: Connection) -> None:
     """v2: a simplified copy of each geometry for maps, so pages never parse the full one."""
     conn.execute("ALTER TABLE places ADD COLUMN display TEXT")
     conn.execute("ALTER TABLE places ADD COLUMN geometry_hash TEXT")
@@ -40,6 +50,50 @@ def _add_display_geometry(conn: sqlite3.Connection) -> None:
                 pid,
             ),
         )
+
+
+def geometry_bounds(geometry: Geometry) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of a GeoJSON geometry, or None when it has no coordinates."""
+    xs: list[float] = []
+    ys: list[float] = []
+    stack = [geometry.get("coordinates")]
+    while stack:
+        item = stack.pop()
+        if not item:
+            continue
+        if isinstance(item[0], int | float):
+            xs.append(float(item[0]))
+            ys.append(float(item[1]))
+        else:
+            stack.extend(item)
+    for part in geometry.get("geometries") or ():
+        box = geometry_bounds(part)
+        if box:
+            xs += [box[0], box[2]]
+            ys += [box[1], box[3]]
+    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
+
+
+def _add_bounds(conn: Connection) -> None:
+    """v3: each place's bounding box, so a map can ask for one viewport.
+
+    Both databases get indexed bbox columns; PostgreSQL also gets the geometry itself in a
+    PostGIS column with a GiST index (``&&`` answers viewport queries from the index).
+    """
+    for column in ("minx", "miny", "maxx", "maxy"):
+        conn.ddl(f"ALTER TABLE places ADD COLUMN {column} REAL")
+    rows = conn.execute("SELECT id, geometry FROM places").fetchall()
+    for pid, geometry in rows:
+        box = geometry_bounds(json.loads(geometry)) or (None, None, None, None)
+        conn.execute(
+            "UPDATE places SET minx = ?, miny = ?, maxx = ?, maxy = ? WHERE id = ?", (*box, pid)
+        )
+    conn.ddl("CREATE INDEX places_bbox ON places(minx, miny, maxx, maxy)")
+    if conn.dialect == "postgresql":
+        conn.ddl("CREATE EXTENSION IF NOT EXISTS postgis")
+        conn.ddl("ALTER TABLE places ADD COLUMN geom geometry(Geometry, 4326)")
+        conn.ddl("UPDATE places SET geom = ST_SetSRID(ST_GeomFromGeoJSON(geometry), 4326)")
+        conn.ddl("CREATE INDEX places_geom ON places USING gist (geom)")
 
 
 # Each entry upgrades the schema by one version; never edit a shipped entry, append one.
@@ -89,6 +143,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     """,
     _add_display_geometry,
+    _add_bounds,
 )
 
 SaveStatus = str  # "added" | "updated" | "unchanged"
@@ -142,6 +197,10 @@ def excerpt_marks(text: str, mention: Mention) -> tuple[int | None, int | None]:
         pos = text.rfind(sentence, 0, pos)
     i = sentence.find(mention.text)
     return (i, i + len(mention.text)) if i >= 0 and mention.text else (None, None)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _dumps(obj: Any) -> str:
@@ -215,32 +274,31 @@ def display_geometry(geometry: Geometry) -> Geometry:
 
 
 class Store:
-    """A geomap SQLite database. Use as a context manager; every error is a :class:`StoreError`."""
+    """A geomap database: an SQLite file or a PostgreSQL URL. Use as a context manager;
+    every error is a :class:`StoreError` naming the database."""
 
     def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        try:
-            if str(path) != ":memory:":
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.conn = sqlite3.connect(
-                str(path), isolation_level=None, timeout=30.0, check_same_thread=False
-            )
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"{self.path}: cannot open the database ({exc})") from exc
-        self.conn.row_factory = sqlite3.Row
+        self.url = str(path)
+        self.path = Path(path) if not is_postgres_url(path) else Path(".")
+        self.conn: Connection = connect(path)
+        self.name = self.conn.name  # for messages (a URL's password is masked)
         try:
             with self._errors("open"):
-                self.conn.execute("PRAGMA foreign_keys = ON")
-                self.conn.execute("PRAGMA busy_timeout = 30000")
-                if str(path) != ":memory:":
-                    self.conn.execute("PRAGMA journal_mode = WAL")
-                    # WAL + NORMAL: still atomic and consistent; a power cut may only
-                    # lose the last committed transactions, and a commit costs no fsync.
-                    self.conn.execute("PRAGMA synchronous = NORMAL")
+                self.conn.setup()
                 self._migrate()
         except BaseException:
             self.conn.close()
             raise
+
+    @classmethod
+    def open(cls, url_or_path: str | Path) -> Store:
+        """``postgresql://user@host/dbname`` opens PostgreSQL; anything else is an SQLite file."""
+        return cls(url_or_path)
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgresql"``."""
+        return self.conn.dialect
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -262,26 +320,39 @@ class Store:
     def _errors(self, doing: str) -> Iterator[None]:
         try:
             yield
-        except sqlite3.Error as exc:
-            raise StoreError(f"{self.path}: cannot {doing}: {exc}") from exc
+        except self.conn.errors as exc:
+            raise StoreError(f"{self.name}: cannot {doing}: {exc}") from exc
 
     @contextmanager
-    def transaction(self, doing: str = "write") -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT; anything raised inside rolls everything back."""
+    def transaction(self, doing: str = "write") -> Iterator[Connection]:
+        """BEGIN ... COMMIT (SQLite: BEGIN IMMEDIATE); anything raised inside rolls back."""
         with self._errors(doing):
-            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.begin()
             try:
                 yield self.conn
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self.conn.rollback()
                 raise
-            self.conn.execute("COMMIT")
+            self.conn.commit()
+
+    def _retrying(self, doing: str, work: Callable[[Connection], Any], attempts: int = 5) -> Any:
+        """Run ``work`` in one transaction; PostgreSQL may abort one of two deadlocked
+        writers, and that one simply runs again (the work is idempotent)."""
+        for attempt in range(attempts):
+            try:
+                with self.transaction(doing) as conn:
+                    return work(conn)
+            except StoreError as exc:
+                if attempt + 1 == attempts or not self.conn.is_retryable(exc.__cause__ or exc):
+                    raise
+                time.sleep(random.uniform(0.01, 0.1) * (attempt + 1))  # let the other finish
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        version = self.conn.get_version()
         if version > len(MIGRATIONS):
             raise StoreError(
-                f"{self.path}: schema version {version} is newer than this geomap "
+                f"{self.name}: schema version {version} is newer than this geomap "
                 f"understands ({len(MIGRATIONS)}); upgrade geomap"
             )
         for number in range(version, len(MIGRATIONS)):
@@ -289,27 +360,29 @@ class Store:
             with self._errors(f"migrate the schema to version {number + 1}"):
                 try:
                     if callable(step):
-                        self.conn.execute("BEGIN IMMEDIATE")
+                        self.conn.begin()
+                        if isinstance(self.conn, PostgresConnection):
+                            self.conn.lock_schema()  # another process may have migrated
+                            if self.conn.get_version() > number:
+                                self.conn.commit()
+                                continue
                         step(self.conn)
-                        self.conn.execute(f"PRAGMA user_version = {number + 1}")
-                        self.conn.execute("COMMIT")
+                        self.conn.set_version(number + 1)
+                        self.conn.commit()
                     else:
-                        self.conn.executescript(
-                            f"BEGIN IMMEDIATE; {step}; PRAGMA user_version = {number + 1}; COMMIT;"
-                        )
+                        self.conn.run_script(step, number + 1)
                 except BaseException:
-                    if self.conn.in_transaction:
-                        self.conn.execute("ROLLBACK")
+                    self.conn.rollback()
                     raise
 
     @property
     def schema_version(self) -> int:
         with self._errors("read"):
-            return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+            return self.conn.get_version()
 
-    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+    def _query(self, sql: str, params: Iterable[Any] = ()) -> list[Any]:
         with self._errors("read"):
-            return self.conn.execute(sql, tuple(params)).fetchall()
+            return list(self.conn.execute(sql, tuple(params)).fetchall())
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -317,6 +390,22 @@ class Store:
         """True when this exact content is stored already (lets ingest skip parsing)."""
         rows = self._query("SELECT content_hash FROM articles WHERE id = ?", [article.id])
         return bool(rows) and rows[0]["content_hash"] == content_hash(article)
+
+    def unchanged_ids(self, articles: Iterable[Article]) -> set[str]:
+        """The ids among ``articles`` whose exact content is stored already (one query per
+        500 articles, for batches)."""
+        wanted = {a.id: content_hash(a) for a in articles}
+        ids = list(wanted)
+        found: set[str] = set()
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ", ".join("?" * len(chunk))
+            for row in self._query(
+                f"SELECT id, content_hash FROM articles WHERE id IN ({marks})", chunk
+            ):
+                if wanted[row[0]] == row[1]:
+                    found.add(row[0])
+        return found
 
     def save(
         self,
@@ -338,72 +427,99 @@ class Store:
         for res in all_res:
             if res.mention.article_id in by_article:
                 by_article[res.mention.article_id].append(res)
-        return {a.id: self._save_article(a, by_article[a.id]) for a in articles}
+        return {
+            a.id: self._retrying(
+                f"store article {a.id!r}", partial(self._write_article, article=a, resolutions=rs)
+            )
+            for a, rs in ((a, by_article[a.id]) for a in articles)
+        }
 
-    def _save_article(self, article: Article, resolutions: list[Resolution]) -> SaveStatus:
+    def save_batch(
+        self, items: Iterable[tuple[Article, Iterable[Resolution]]]
+    ) -> dict[str, SaveStatus]:
+        """Store parsed articles in ONE transaction (what a cluster worker writes per batch).
+
+        Idempotent like :meth:`save`: a batch that runs twice (a retried task) stores each
+        article once. Places are written first in id order, so that concurrent batches
+        lock shared places in the same order; a deadlock PostgreSQL still reports is
+        retried.
+        """
+        batch = [(a, list(res)) for a, res in items]
+        if not batch:
+            return {}
+
+        def work(conn: Connection) -> dict[str, SaveStatus]:
+            self._upsert_places(conn, [r.place for _, rs in batch for r in rs if r.place])
+            # articles too in id order: two batches holding the same articles never wait
+            # on each other in a cycle
+            written = {
+                a.id: self._write_article(conn, a, rs, places_written=True)
+                for a, rs in sorted(batch, key=lambda item: item[0].id)
+            }
+            return {a.id: written[a.id] for a, _ in batch}
+
+        return dict(self._retrying(f"store a batch of {len(batch)} articles", work))
+
+    def _write_article(
+        self,
+        conn: Connection,
+        article: Article,
+        resolutions: list[Resolution],
+        places_written: bool = False,
+    ) -> SaveStatus:
         digest = content_hash(article)
-        with self.transaction(f"store article {article.id!r}") as conn:
-            row = conn.execute(
-                "SELECT content_hash FROM articles WHERE id = ?", (article.id,)
-            ).fetchone()
-            if row is not None and row["content_hash"] == digest:
-                return "unchanged"
+        fields = (article.title, article.url, article.date, article.source, article.text, digest)
+        row = conn.execute(
+            "SELECT content_hash FROM articles WHERE id = ?", (article.id,)
+        ).fetchone()
+        if row is None:
+            inserted = conn.execute(
+                "INSERT INTO articles (title, url, date, source, text, content_hash,"
+                " ingested_at, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                (*fields, _now(), article.id),
+            ).rowcount
+            if not inserted:  # a concurrent writer stored it first (PostgreSQL waited for it)
+                row = conn.execute(
+                    "SELECT content_hash FROM articles WHERE id = ?", (article.id,)
+                ).fetchone()
+        old_places: list[str] = []
+        if row is None:
+            status = "added"
+        elif row[0] == digest:
+            return "unchanged"
+        else:
+            status = "updated"
             old_places = [
                 r[0]
                 for r in conn.execute(
                     "SELECT DISTINCT place_id FROM mentions WHERE article_id = ?", (article.id,)
                 )
             ]
-            if row is None:
-                status = "added"
-                conn.execute(
-                    "INSERT INTO articles (id, title, url, date, source, text, content_hash)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        article.id,
-                        article.title,
-                        article.url,
-                        article.date,
-                        article.source,
-                        article.text,
-                        digest,
-                    ),
-                )
-            else:
-                status = "updated"
-                conn.execute("DELETE FROM mentions WHERE article_id = ?", (article.id,))
-                conn.execute("DELETE FROM unresolved WHERE article_id = ?", (article.id,))
-                conn.execute(
-                    "UPDATE articles SET title = ?, url = ?, date = ?, source = ?, text = ?,"
-                    " content_hash = ?, ingested_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')"
-                    " WHERE id = ?",
-                    (
-                        article.title,
-                        article.url,
-                        article.date,
-                        article.source,
-                        article.text,
-                        digest,
-                        article.id,
-                    ),
-                )
-            written: set[str] = set()
-            for res in resolutions:
-                if res.place is not None and res.place.id not in written:
-                    self._upsert_place(conn, res.place)  # once per article, not per mention
-                    written.add(res.place.id)
-                self._write_resolution(conn, article.text, res, place_written=True)
-            self._drop_orphans(conn, old_places)
+            conn.execute("DELETE FROM mentions WHERE article_id = ?", (article.id,))
+            conn.execute("DELETE FROM unresolved WHERE article_id = ?", (article.id,))
+            conn.execute(
+                "UPDATE articles SET title = ?, url = ?, date = ?, source = ?, text = ?,"
+                " content_hash = ?, ingested_at = ? WHERE id = ?",
+                (*fields, _now(), article.id),
+            )
+        if not places_written:  # once per article, not per mention, in id order
+            self._upsert_places(conn, [r.place for r in resolutions if r.place is not None])
+        for res in resolutions:
+            self._write_resolution(conn, article.text, res, place_written=True)
+        self._drop_orphans(conn, old_places)
         return status
 
     def _write_resolution(
-        self, conn: sqlite3.Connection, text: str, res: Resolution, place_written: bool = False
+        self, conn: Connection, text: str, res: Resolution, place_written: bool = False
     ) -> None:
         m = res.mention
         if res.place is None:
             conn.execute(
-                'INSERT OR REPLACE INTO unresolved (article_id, start, "end", text, excerpt,'
-                " reason, label, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                'INSERT INTO unresolved (article_id, start, "end", text, excerpt,'
+                " reason, label, context) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                ' ON CONFLICT (article_id, start, "end") DO UPDATE SET text = excluded.text,'
+                " excerpt = excluded.excerpt, reason = excluded.reason,"
+                " label = excluded.label, context = excluded.context",
                 (m.article_id, m.start, m.end, m.text, m.sentence, res.why, m.label, m.context),
             )
             return
@@ -411,9 +527,14 @@ class Store:
             self._upsert_place(conn, res.place)
         mark_start, mark_end = excerpt_marks(text, m)
         conn.execute(
-            'INSERT OR REPLACE INTO mentions (article_id, place_id, start, "end", text, excerpt,'
+            'INSERT INTO mentions (article_id, place_id, start, "end", text, excerpt,'
             " mark_start, mark_end, confidence, why, label, context)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            ' ON CONFLICT (article_id, start, "end") DO UPDATE SET place_id = excluded.place_id,'
+            " text = excluded.text, excerpt = excluded.excerpt,"
+            " mark_start = excluded.mark_start, mark_end = excluded.mark_end,"
+            " confidence = excluded.confidence, why = excluded.why,"
+            " label = excluded.label, context = excluded.context",
             (
                 m.article_id,
                 res.place.id,
@@ -430,15 +551,27 @@ class Store:
             ),
         )
 
+    @classmethod
+    def _upsert_places(cls, conn: Connection, places: Iterable[Place]) -> None:
+        """Each distinct place once, in id order (the order concurrent writers lock them in)."""
+        unique = {p.id: p for p in places}
+        for pid in sorted(unique):
+            cls._upsert_place(conn, unique[pid])
+
     @staticmethod
-    def _upsert_place(conn: sqlite3.Connection, place: Place) -> None:
+    def _upsert_place(conn: Connection, place: Place) -> None:
         """The newest description of a place wins (a rebuilt gazetteer may improve it).
 
-        The display copy is only recomputed when the geometry itself changed.
+        Nothing is written when nothing changed (so concurrent writers do not queue on
+        popular places); the display copy and bounds only when the geometry changed.
         """
         geometry = _dumps(place.geometry)
         digest = hashlib.sha1(geometry.encode("utf-8")).hexdigest()
-        row = conn.execute("SELECT geometry_hash FROM places WHERE id = ?", (place.id,)).fetchone()
+        row = conn.execute(
+            "SELECT geometry_hash, name, kind, status, source, country, lat, lon, aliases, extra"
+            " FROM places WHERE id = ?",
+            (place.id,),
+        ).fetchone()
         fields = (
             place.name,
             place.kind,
@@ -451,27 +584,34 @@ class Store:
             json.dumps(place.extra, ensure_ascii=False, sort_keys=True),
         )
         if row is not None and row[0] == digest:
-            conn.execute(
-                "UPDATE places SET name = ?, kind = ?, status = ?, source = ?, country = ?,"
-                " lat = ?, lon = ?, aliases = ?, extra = ? WHERE id = ?",
-                (*fields, place.id),
-            )
+            if tuple(row)[1:] != fields:
+                conn.execute(
+                    "UPDATE places SET name = ?, kind = ?, status = ?, source = ?, country = ?,"
+                    " lat = ?, lon = ?, aliases = ?, extra = ? WHERE id = ?",
+                    (*fields, place.id),
+                )
             return
         display = _dumps(display_geometry(place.geometry))
+        box = geometry_bounds(place.geometry) or (None, None, None, None)
+        postgis = conn.dialect == "postgresql"
         conn.execute(
             "INSERT INTO places (name, kind, status, source, country, lat, lon,"
-            " aliases, extra, id, geometry, geometry_hash, display)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
+            " aliases, extra, id, geometry, geometry_hash, display, minx, miny, maxx, maxy"
+            + (", geom" if postgis else "")
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+            + (", ST_SetSRID(ST_GeomFromGeoJSON(?), 4326)" if postgis else "")
+            + ") ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
             " status = excluded.status, source = excluded.source, country = excluded.country,"
             " lat = excluded.lat, lon = excluded.lon, aliases = excluded.aliases,"
             " extra = excluded.extra, geometry = excluded.geometry,"
-            " geometry_hash = excluded.geometry_hash, display = excluded.display",
-            (*fields, place.id, geometry, digest, display),
+            " geometry_hash = excluded.geometry_hash, display = excluded.display,"
+            " minx = excluded.minx, miny = excluded.miny, maxx = excluded.maxx,"
+            " maxy = excluded.maxy" + (", geom = excluded.geom" if postgis else ""),
+            (*fields, place.id, geometry, digest, display, *box) + ((geometry,) if postgis else ()),
         )
 
     @staticmethod
-    def _drop_orphans(conn: sqlite3.Connection, place_ids: Iterable[str]) -> None:
+    def _drop_orphans(conn: Connection, place_ids: Iterable[str]) -> None:
         for pid in place_ids:
             conn.execute(
                 "DELETE FROM places WHERE id = ?"
@@ -500,7 +640,7 @@ class Store:
         with self.transaction(f"update a mention of article {m.article_id!r}") as conn:
             row = conn.execute("SELECT text FROM articles WHERE id = ?", (m.article_id,)).fetchone()
             if row is None:
-                raise StoreError(f"{self.path}: no article {m.article_id!r}")
+                raise StoreError(f"{self.name}: no article {m.article_id!r}")
             old = [
                 r[0]
                 for r in conn.execute(
@@ -530,14 +670,14 @@ class Store:
             [article_id, start, end],
         )
         if not rows:
-            raise StoreError(f"{self.path}: no unresolved mention at {article_id}[{start}:{end}]")
+            raise StoreError(f"{self.name}: no unresolved mention at {article_id}[{start}:{end}]")
         mention = self._mention(rows[0])
         self.replace_resolution(Resolution(mention, place, confidence, why))
 
     # -- reading ------------------------------------------------------------------------------
 
     @staticmethod
-    def _article(row: sqlite3.Row) -> Article:
+    def _article(row: Any) -> Article:
         return Article(
             id=row["id"],
             text=row["text"],
@@ -548,7 +688,7 @@ class Store:
         )
 
     @staticmethod
-    def _place(row: sqlite3.Row) -> Place:
+    def _place(row: Any) -> Place:
         return Place(
             id=row["id"],
             name=row["name"],
@@ -564,7 +704,7 @@ class Store:
         )
 
     @staticmethod
-    def _mention(row: sqlite3.Row) -> Mention:
+    def _mention(row: Any) -> Mention:
         return Mention(
             article_id=row["article_id"],
             text=row["text"],
@@ -614,7 +754,7 @@ class Store:
         geometry = "COALESCE(p.display, p.geometry)" if display else "p.geometry"
         if with_articles:
             counts = (
-                "SELECT m.place_id, COUNT(*) AS n, group_concat(DISTINCT a.seq) AS seqs"
+                f"SELECT m.place_id, COUNT(*) AS n, {self.conn.group_concat('a.seq')} AS seqs"
                 f" FROM mentions m JOIN articles a ON a.id = m.article_id {where}"
                 " GROUP BY m.place_id"
             )
@@ -709,7 +849,7 @@ class Store:
         if article is not None:
             found = self.article(article)
             if found is None:
-                raise StoreError(f"{self.path}: no article {article!r}")
+                raise StoreError(f"{self.name}: no article {article!r}")
             articles = [found]
         else:
             articles = [s.article for s in self.articles()]

@@ -225,6 +225,11 @@ class FakeEngine:
             tuple(errors),
         )
 
+    def iter_parse(self, articles):
+        result = self.parse(list(articles))
+        for article in result.articles:
+            yield article, [r for r in result.resolutions if r.mention.article_id == article.id]
+
 
 @_pytest.fixture(scope="session")
 def basemap_dir(tmp_path_factory: _pytest.TempPathFactory) -> _Path:
@@ -258,3 +263,76 @@ def app(tmp_path, seed_result, basemap_dir):
 @_pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# -- a real PostgreSQL + PostGIS server for the store tests (scale) ----------------------------
+
+PG_BIN = _Path("/usr/lib/postgresql/15/bin")
+
+
+def _postgis_installed() -> bool:
+    return any(_Path("/usr/share/postgresql/15/extension").glob("postgis--*.sql"))
+
+
+@_pytest.fixture(scope="session")
+def postgres_server():
+    """A PostgreSQL 15 with PostGIS in a temporary directory, on a free port of 127.0.0.1;
+    stopped afterwards. Missing binaries skip the tests, except where GEOMAP_REQUIRE_POSTGRES
+    is set (CI), where they fail."""
+    import os
+    import shutil
+    import socket
+    import subprocess
+    import tempfile
+
+    if not (PG_BIN / "initdb").exists() or not _postgis_installed():
+        reason = "PostgreSQL 15 + PostGIS not installed (apt-get install postgresql-15-postgis-3)"
+        if os.environ.get("GEOMAP_REQUIRE_POSTGRES"):
+            _pytest.fail(reason)
+        _pytest.skip(reason)
+    base = _Path(tempfile.mkdtemp(prefix="geomap-pg-"))
+    runner: list[str] = []
+    if os.geteuid() == 0:  # initdb refuses root: the server runs as postgres
+        shutil.chown(base, "postgres", "postgres")
+        runner = ["runuser", "-u", "postgres", "--"]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    data = base / "data"
+
+    def run(*args: str) -> None:
+        subprocess.run([*runner, *args], check=True, capture_output=True, cwd=base)
+
+    run(str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+        "--no-sync")  # fmt: skip
+    options = f"-p {port} -k {base} -h 127.0.0.1 -c fsync=off -c max_connections=60"
+    run(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-o", options, "-w",
+        "start")  # fmt: skip
+    url = f"postgresql://postgres@127.0.0.1:{port}"
+    try:
+        import psycopg
+
+        with psycopg.connect(f"{url}/postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE geomap_template")
+        with psycopg.connect(f"{url}/geomap_template", autocommit=True) as conn:
+            conn.execute("CREATE EXTENSION postgis")
+        yield url
+    finally:
+        subprocess.run([*runner, str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
+                       capture_output=True, cwd=base)  # fmt: skip
+        shutil.rmtree(base, ignore_errors=True)
+
+
+_PG_COUNTER = [0]
+
+
+@_pytest.fixture
+def pg_url(postgres_server):
+    """A new, empty database (with PostGIS) on the session's server, for one test."""
+    import psycopg
+
+    _PG_COUNTER[0] += 1
+    name = f"geomap_test_{_PG_COUNTER[0]}"
+    with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE geomap_template")
+    return f"{postgres_server}/{name}"

@@ -31,7 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     if not config or "DATABASE" not in config or "TILES" not in config:
         settings = load_settings()
     app.config.from_mapping(
-        DATABASE=str(settings.db_path) if settings else None,
+        DATABASE=settings.db_url if settings else None,
         TILES=settings.tiles if settings else None,
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
         ENGINE=None,
