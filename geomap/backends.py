@@ -99,6 +99,20 @@ class SQLiteConnection:
         return f"group_concat(DISTINCT {expr})"
 
     @staticmethod
+    def floor_int(expr: str) -> str:
+        """floor() of a non-negative number (SQLite's CAST truncates)."""
+        return f"CAST({expr} AS INTEGER)"
+
+    @staticmethod
+    def bbox_filter(alias: str, box: tuple[float, float, float, float]) -> tuple[str, list[float]]:
+        """Places whose stored bbox meets ``box`` (the places_bbox index)."""
+        w, s, e, n = box
+        return (
+            f"{alias}.minx <= ? AND {alias}.maxx >= ? AND {alias}.miny <= ? AND {alias}.maxy >= ?",
+            [e, w, n, s],
+        )
+
+    @staticmethod
     def is_retryable(exc: BaseException) -> bool:
         return False  # BEGIN IMMEDIATE + busy_timeout: writers queue instead of deadlocking
 
@@ -244,6 +258,15 @@ class PostgresConnection:
     @staticmethod
     def group_concat(expr: str) -> str:
         return f"string_agg(DISTINCT ({expr})::text, ',')"
+
+    @staticmethod
+    def floor_int(expr: str) -> str:
+        return f"CAST(floor({expr}) AS INTEGER)"  # PostgreSQL's CAST rounds
+
+    @staticmethod
+    def bbox_filter(alias: str, box: tuple[float, float, float, float]) -> tuple[str, list[float]]:
+        """PostGIS ``&&`` against the viewport: answered from the GiST index."""
+        return f"{alias}.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", list(box)
 
     def is_retryable(self, exc: BaseException) -> bool:
         """Deadlocks and serialization failures: PostgreSQL rolled back, so run it again."""

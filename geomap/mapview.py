@@ -123,6 +123,9 @@ class MapOptions:
     inline_limit: int = INLINE_LIMIT
     inline_budget: int = INLINE_BUDGET
     articles: Sequence[Article] = field(default_factory=tuple)  # for per-article layers
+    # viewport mode (a store too big for one page): {"url", "search", "top", "kinds": {kind:
+    # places}}; the page embeds no places and loads each view's from "url" (geomap.viewport)
+    viewport: dict[str, Any] | None = None
 
 
 # -- escaping helpers ------------------------------------------------------------------------------
@@ -440,6 +443,12 @@ def build_map(
         kinds[kind]["count"] += 1
         if summary.place.geometry.get("type") == "Point":
             kinds[kind]["points"] = True
+    for raw_kind, count in (options.viewport or {}).get("kinds", {}).items():
+        kind = layer_kind(raw_kind)  # the server clusters points: no markercluster here
+        if kind not in kinds:
+            label, colour = kind_style(kind)
+            kinds[kind] = {"label": label, "colour": colour, "count": 0, "points": False}
+        kinds[kind]["count"] += count
 
     groups: dict[str, str] = {}
     clusters: dict[str, str] = {}
@@ -483,6 +492,8 @@ def build_map(
         "bounds": bounds_of(s.place.geometry for s in places),
         "maxFitZoom": 8,
     }
+    if options.viewport:
+        config["viewport"] = {k: v for k, v in options.viewport.items() if k != "kinds"}
     PlaceLayer(urls, config).add_to(m)
     collapsed = options.article is not None or len(groups) + len(article_groups) > 8
     folium.LayerControl(collapsed=collapsed).add_to(m)

@@ -159,6 +159,18 @@ class PlaceSummary:
 
 
 @dataclass(frozen=True)
+class ViewCluster:
+    """Places of one kind in one grid square of a map view."""
+
+    kind: str
+    places: int
+    one: str  # the id of a place in it (the place itself when it is alone)
+    lon: float  # the mean position of its places
+    lat: float
+    bounds: tuple[float, float, float, float]  # west, south, east, north
+
+
+@dataclass(frozen=True)
 class MentionRow:
     """One stored mention with what a popup shows next to it."""
 
@@ -843,6 +855,98 @@ class Store:
             params,
         )
         return [Resolution(self._mention(r), None, 0.0, r["reason"]) for r in rows]
+
+    # -- viewport queries (scale): what one map view shows, for stores too big for a page -----
+
+    def view_clusters(
+        self, box: tuple[float, float, float, float], cell: float
+    ) -> list[ViewCluster]:
+        """Places in ``box`` (west, south, east, north) smaller than ``cell`` degrees, grouped
+        by kind on a grid of ``cell``-degree squares: one row per (kind, square)."""
+        where, params = self.conn.bbox_filter("p", box)
+        lon = "COALESCE(p.lon, (p.minx + p.maxx) / 2)"
+        lat = "COALESCE(p.lat, (p.miny + p.maxy) / 2)"
+        rows = self._query(
+            f"SELECT p.kind, {self.conn.floor_int(f'({lon} + 180.0) / {float(cell)!r}')} AS cx,"
+            f" {self.conn.floor_int(f'({lat} + 90.0) / {float(cell)!r}')} AS cy,"
+            f" COUNT(*) AS n, MIN(p.id) AS one, AVG({lon}) AS lon, AVG({lat}) AS lat,"
+            " MIN(p.minx) AS w, MIN(p.miny) AS s, MAX(p.maxx) AS e, MAX(p.maxy) AS nn"
+            f" FROM places p WHERE {where}"
+            " AND p.maxx - p.minx < ? AND p.maxy - p.miny < ?"
+            " GROUP BY p.kind, cx, cy",
+            [*params, cell, cell],
+        )
+        return [
+            ViewCluster(
+                r["kind"],
+                int(r["n"]),
+                r["one"],
+                float(r["lon"]),
+                float(r["lat"]),
+                (float(r["w"]), float(r["s"]), float(r["e"]), float(r["nn"])),
+            )
+            for r in rows
+        ]
+
+    def view_large(
+        self, box: tuple[float, float, float, float], cell: float, limit: int
+    ) -> list[str]:
+        """Ids of the places in ``box`` at least ``cell`` degrees wide or high (drawn as
+        shapes, not clustered), largest first."""
+        where, params = self.conn.bbox_filter("p", box)
+        rows = self._query(
+            f"SELECT p.id FROM places p WHERE {where}"
+            " AND (p.maxx - p.minx >= ? OR p.maxy - p.miny >= ?)"
+            " ORDER BY (p.maxx - p.minx) * (p.maxy - p.miny) DESC, p.id LIMIT ?",
+            [*params, cell, cell, limit],
+        )
+        return [r[0] for r in rows]
+
+    def view_places(self, ids: Iterable[str]) -> list[PlaceSummary]:
+        """These places with their display geometry and mention counts (no article list)."""
+        wanted = list(dict.fromkeys(ids))
+        out: list[PlaceSummary] = []
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i : i + 500]
+            marks = ", ".join("?" * len(chunk))
+            rows = self._query(
+                "SELECT p.id, p.name, p.kind, p.status, p.source, p.country, p.lat, p.lon,"
+                " p.aliases, p.extra, COALESCE(p.display, p.geometry) AS geometry,"
+                " (SELECT COUNT(*) FROM mentions m WHERE m.place_id = p.id) AS n"
+                f" FROM places p WHERE p.id IN ({marks})",
+                chunk,
+            )
+            out.extend(PlaceSummary(self._place(r), int(r["n"]), ()) for r in rows)
+        return out
+
+    def search_places(self, query: str, limit: int = 20) -> list[PlaceSummary]:
+        """Places whose name or another name contains ``query`` (any case), most mentioned
+        first, with their display geometry."""
+        like = "%" + query.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+        rows = self._query(
+            "SELECT p.id FROM places p WHERE lower(p.name) LIKE ? OR lower(p.aliases) LIKE ?"
+            " ORDER BY (SELECT COUNT(*) FROM mentions m WHERE m.place_id = p.id) DESC, p.name"
+            " LIMIT ?",
+            [like, like, limit],
+        )
+        found = {s.place.id: s for s in self.view_places(r[0] for r in rows)}
+        return [found[r[0]] for r in rows if r[0] in found]
+
+    def top_places(self, limit: int = 200) -> list[tuple[str, str, int, list[float]]]:
+        """(id, name, mentions, [west, south, east, north]) of the most mentioned places."""
+        rows = self._query(
+            "SELECT c.place_id, p.name, c.n, p.minx, p.miny, p.maxx, p.maxy FROM"
+            " (SELECT place_id, COUNT(*) AS n FROM mentions"
+            " GROUP BY place_id ORDER BY n DESC, place_id LIMIT ?) c"
+            " JOIN places p ON p.id = c.place_id ORDER BY c.n DESC, p.name",
+            [limit],
+        )
+        return [(r[0], r[1], int(r[2]), [r[3], r[4], r[5], r[6]]) for r in rows]
+
+    def kind_counts(self) -> dict[str, int]:
+        """How many places of each kind (the map's layers and legend)."""
+        rows = self._query("SELECT kind, COUNT(*) AS n FROM places GROUP BY kind ORDER BY kind")
+        return {r[0]: int(r[1]) for r in rows}
 
     def to_geojson(self, article: str | None = None) -> dict[str, Any]:
         """The same FeatureCollection ``geomap parse`` writes, built from the store."""

@@ -4,7 +4,8 @@
 store), ``TILES`` (None = offline Natural Earth base layer), ``MAX_CONTENT_LENGTH``
 (uploads, 5 MB by default), ``ENGINE`` (a zero-argument factory for the parsing
 engine, called once, lazily, on the first upload), ``BASEMAP_DIR`` (where the base
-layer is cached).
+layer is cached), ``MAP_PAGE_PLACES`` (above this many places the map loads each
+view's places from the server instead of embedding them all; 5000).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from geomap.errors import GeomapError, InputError, StoreError
 from geomap.store import Store
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# More places than this and "/" loads them per view from the server (geomap.viewport):
+# a page embedding 10,000 places weighs about 1.4 MB.
+MAP_PAGE_PLACES = 5000
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -36,6 +40,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=MAX_UPLOAD_BYTES,
         ENGINE=None,
         BASEMAP_DIR=str(data_dir()),
+        MAP_PAGE_PLACES=MAP_PAGE_PLACES,
     )
     if config:
         app.config.update(config)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from geomap.errors import DataMissingError
+from geomap.errors import DataMissingError, InputError
 from geomap.mapview import basemap_geojson, excerpt_html
+from geomap.store import Store
 from geomap.web import get_store
 
 bp = Blueprint("api", __name__)
@@ -35,6 +36,8 @@ def places_geojson() -> Response:
 
     article = request.args.get("article") or None
     store = get_store()
+    if request.args.get("bbox"):
+        return _viewport(store)
     if article is not None and store.article(article) is None:
         abort(404, description=f"There is no article {article!r} in the store.")
     doc = store.to_geojson(article)
@@ -44,6 +47,43 @@ def places_geojson() -> Response:
         body,
         mimetype="application/geo+json",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _viewport(store: Store) -> Response:
+    """One map view, clustered on the server (geomap.viewport): the map of a big store."""
+    import json
+
+    from geomap import viewport
+
+    try:
+        box = viewport.parse_bbox(request.args["bbox"])
+    except InputError as exc:
+        abort(400, description=str(exc))
+    zoom = _int_arg("zoom", 2, 0, 24)
+    body = json.dumps(viewport.view(store, box, zoom), ensure_ascii=False, separators=(",", ":"))
+    return Response(body, mimetype="application/geo+json")
+
+
+@bp.get("/api/places/search")
+def places_search() -> Response:
+    """Places whose name or other name contains ``q`` (the map's search box in viewport mode)."""
+    from geomap import viewport
+
+    query = (request.args.get("q") or "").strip()
+    limit = _int_arg("limit", 20, 1, MAX_PAGE)
+    if not query:
+        return jsonify({"type": "FeatureCollection", "features": []})
+    return jsonify(viewport.search(get_store(), query[:200], limit))
+
+
+@bp.get("/api/places/top")
+def places_top() -> Response:
+    """The most mentioned places, for the map's list in viewport mode."""
+    limit = _int_arg("limit", 200, 1, 1000)
+    rows = get_store().top_places(limit)
+    return jsonify(
+        {"places": [{"id": i, "name": n, "mentions": c, "bbox": b} for i, n, c, b in rows]}
     )
 
 

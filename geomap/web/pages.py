@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from geomap.articles import parse_upload, split_date_prefix
 from geomap.errors import InputError
-from geomap.mapview import MapOptions, MapUrls, render_parts, store_map
+from geomap.mapview import MapOptions, MapUrls, build_map, render_parts, store_map
 from geomap.models import Article, Resolution
 from geomap.store import ingest
 from geomap.web import get_store, parse_articles
@@ -50,10 +50,23 @@ def _tiles() -> str | None:
 
 @bp.get("/")
 def index() -> str:
+    from flask import current_app
+
     store = get_store()
     options = MapOptions(tiles=_tiles(), focus=request.args.get("place") or None)
-    parts = render_parts(store_map(store, map_urls(), options))
-    return render_template("map.html", parts=parts, counts=store.counts())
+    counts = store.counts()
+    if counts["places"] > current_app.config["MAP_PAGE_PLACES"]:
+        # too many places for one page: the map loads each view's from the server
+        options.viewport = {
+            "url": url_for("api.places_geojson"),
+            "search": url_for("api.places_search"),
+            "top": url_for("api.places_top"),
+            "kinds": store.kind_counts(),
+        }
+        parts = render_parts(build_map([], map_urls(), None, options))
+    else:
+        parts = render_parts(store_map(store, map_urls(), options))
+    return render_template("map.html", parts=parts, counts=counts)
 
 
 @bp.get("/articles")

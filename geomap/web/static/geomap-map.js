@@ -293,6 +293,194 @@
     return control;
   }
 
+  // -- viewport mode: a store too big for one page (see geomap/viewport.py) -----------------
+
+  function clusterIcon(colour, n) {
+    var size = Math.round(24 + Math.min(20, Math.log(n) * 4));
+    var dot = document.createElement("span");
+    dot.className = "gm-dot gm-cluster";
+    dot.style.background = colour;
+    dot.style.width = dot.style.height = dot.style.lineHeight = size + "px";
+    dot.textContent = n > 9999 ? Math.round(n / 1000) + "k" : String(n);
+    return L.divIcon({ className: "gm-pin", html: dot, iconSize: [size, size] });
+  }
+
+  function featurePlace(f) {
+    var p = f.properties;
+    var place = { i: p.id, n: p.name, k: p.kind, c: p.mentions, a: p.aliases, s: p.status };
+    if (p.layer !== p.kind) place.l = p.layer;
+    if (f.geometry.type === "Point") place.p = f.geometry.coordinates;
+    else place.g = f.geometry;
+    return place;
+  }
+
+  function getJson(url) {
+    return fetch(url, { headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status);
+      return r.json();
+    });
+  }
+
+  // Loads the places of each view as the reader pans and zooms; layers already on the map
+  // that the new view still holds are kept (an open popup stays open).
+  function viewportMode(map, config) {
+    var vp = config.viewport;
+    var shown = {}; // key -> {layer, group, place}
+    var seq = 0, timer = null, pending = null;
+    var groups = {};
+    Object.keys(config.groups).forEach(function (k) { groups[k] = window[config.groups[k]]; });
+
+    function bboxParam() {
+      var b = map.getBounds();
+      return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]
+        .map(function (x) { return x.toFixed(5); }).join(",");
+    }
+
+    function load() {
+      var mine = ++seq;
+      getJson(vp.url + "?bbox=" + bboxParam() + "&zoom=" + map.getZoom())
+        .then(function (data) {
+          if (mine !== seq) return; // a newer view was asked for meanwhile
+          var next = {};
+          data.features.forEach(function (f) {
+            var p = f.properties;
+            var key = p.cluster
+              ? "c:" + p.layer + ":" + f.geometry.coordinates.join(",") + ":" + p.places
+              : "p:" + p.id;
+            if (shown[key]) { next[key] = shown[key]; delete shown[key]; return; }
+            var group = groups[p.layer];
+            if (!group) return;
+            var layer, place = null;
+            if (p.cluster) {
+              var c = f.geometry.coordinates, b = p.bbox;
+              layer = L.marker([c[1], c[0]], {
+                icon: clusterIcon(kindColour(config, p.layer), p.places),
+                title: plural(p.places, "place", "places"), riseOnHover: true,
+              });
+              layer.on("click", function () {
+                if (b[2] - b[0] < 1e-6 && b[3] - b[1] < 1e-6) {
+                  map.setView([c[1], c[0]], Math.min(map.getZoom() + 3, map.getMaxZoom()));
+                } else {
+                  map.fitBounds([[b[1], b[0]], [b[3], b[2]]], { padding: [40, 40] });
+                }
+              });
+            } else {
+              place = featurePlace(f);
+              layer = makeLayer(config, place);
+            }
+            group.addLayer(layer);
+            next[key] = { layer: layer, group: group, place: place };
+          });
+          Object.keys(shown).forEach(function (key) {
+            shown[key].group.removeLayer(shown[key].layer);
+          });
+          shown = next;
+          if (pending && shown["p:" + pending]) {
+            shown["p:" + pending].layer.openPopup();
+            pending = null;
+          }
+          map.getContainer().setAttribute("data-gm-view", String(mine)); // a view is drawn
+        })
+        .catch(function (err) { console.warn("geomap: view not loaded:", err.message); });
+    }
+
+    function focusOn(id, bbox) {
+      pending = id;
+      if (bbox && bbox.length === 4) {
+        if (bbox[2] - bbox[0] < 1e-6 && bbox[3] - bbox[1] < 1e-6) {
+          map.setView([bbox[1], bbox[0]], Math.max(map.getZoom(), FOCUS_ZOOM), { animate: false });
+        } else {
+          map.fitBounds([[bbox[1], bbox[0]], [bbox[3], bbox[2]]],
+                        { maxZoom: FOCUS_ZOOM, padding: [30, 30], animate: false });
+        }
+      }
+      load(); // also when the map did not move
+    }
+
+    map.on("moveend", function () {
+      clearTimeout(timer);
+      timer = setTimeout(load, 120);
+    });
+
+    // the panel: server-side search, and the most mentioned places on demand
+    var control = L.control({ position: config.panelRoom > 30 ? "topleft" : "bottomleft" });
+    control.onAdd = function () {
+      var box = el("div", "gm-panel");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      var search = el("input", "gm-search");
+      search.type = "search";
+      search.placeholder = "Search places and other names";
+      search.setAttribute("aria-label", "Search places");
+      box.appendChild(search);
+      var results = el("ul", "gm-results");
+      box.appendChild(results);
+      var details = el("details", "gm-list");
+      details.appendChild(el("summary", null, "Places by mentions"));
+      var list = el("ol", "gm-ranked");
+      details.appendChild(list);
+      box.appendChild(details);
+
+      function item(id, name, count, bbox, matched) {
+        var li = el("li", "gm-item");
+        var a = el("a", null, name);
+        a.href = "#";
+        a.setAttribute("data-place", id);
+        a.addEventListener("click", function (ev) { ev.preventDefault(); focusOn(id, bbox); });
+        li.appendChild(a);
+        if (matched) li.appendChild(el("span", "gm-alias", " (" + matched + ")"));
+        li.appendChild(el("span", "gm-count", " " + count));
+        return li;
+      }
+      details.addEventListener("toggle", function () {
+        if (!details.open || list.childNodes.length) return;
+        getJson(vp.top).then(function (data) {
+          data.places.forEach(function (p) {
+            list.appendChild(item(p.id, p.name, p.mentions, p.bbox, null));
+          });
+        });
+      });
+      var timer2 = null, asked = 0;
+      search.addEventListener("input", function () {
+        clearTimeout(timer2);
+        timer2 = setTimeout(function () {
+          var q = search.value.trim(), mine = ++asked;
+          if (!q) { results.textContent = ""; return; }
+          getJson(vp.search + "?q=" + encodeURIComponent(q)).then(function (data) {
+            if (mine !== asked) return;
+            results.textContent = "";
+            if (!data.features.length) results.appendChild(el("li", "gm-note", "No place matches"));
+            var fq = fold(q);
+            data.features.forEach(function (f) {
+              var p = f.properties, matched = null;
+              if (fold(p.name).indexOf(fq) < 0) {
+                (p.aliases || []).some(function (n) {
+                  if (fold(n).indexOf(fq) >= 0) { matched = n; return true; }
+                  return false;
+                });
+              }
+              results.appendChild(item(p.id, p.name, p.mentions, f.bbox, matched));
+            });
+          });
+        }, 150);
+      });
+      search.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter") {
+          var first = results.querySelector("a[data-place]");
+          if (first) first.click();
+        }
+      });
+      return box;
+    };
+    control.addTo(map);
+    legend(config).addTo(map);
+    var api = { map: map, focus: function (id) { focusOn(id, null); }, entries: [], load: load };
+    maps[map.getContainer().id] = api;
+    window.geomapMap = api;
+    load();
+    document.dispatchEvent(new CustomEvent("geomap:ready", { detail: { id: map.getContainer().id } }));
+  }
+
   window.geomapPlaces = function (map, config) {
     config.panelRoom = map.getSize().x > 700 ? 290 : 30; // keep popups clear of the panel
     config.places = config.places.map(function (row) {
@@ -316,6 +504,11 @@
           }).addTo(map);
         })
         .catch(function (err) { console.warn("geomap: no base layer:", err.message); });
+    }
+
+    if (config.viewport) {
+      viewportMode(map, config);
+      return;
     }
 
     // Fit first, without animation: the layers are then drawn once, at the final zoom,

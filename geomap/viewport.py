@@ -1,0 +1,160 @@
+"""The map at archive scale: one map view's places, clustered on the server.
+
+When a store holds more places than fit a page, the map page embeds none and asks
+``/places.geojson?bbox=w,s,e,n&zoom=z`` as the reader pans and zooms. Places smaller than
+a grid square (about 64 screen pixels at that zoom) are grouped per kind and square and sent
+as one point with its count; a square holding one place sends the place itself; places
+larger than a square (countries, regions, corridors) are sent as shapes. The answer is
+bounded by the number of squares on screen, whatever the size of the store.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from geomap.errors import InputError
+from geomap.mapview import layer_kind
+from geomap.models import Geometry
+from geomap.store import PlaceSummary, Store, geometry_bounds, round_coords
+
+CELL_PX = 64  # grid square, in screen pixels
+MAX_SHAPES = 300  # large places drawn as shapes per view, largest first
+Box = tuple[float, float, float, float]
+
+
+def parse_bbox(raw: str) -> Box:
+    """``w,s,e,n`` in degrees; longitudes may run past ±180 (a map panned round the world)."""
+    try:
+        w, s, e, n = (float(x) for x in raw.split(","))
+    except ValueError as exc:
+        raise InputError(f"bbox must be four numbers west,south,east,north, not {raw!r}") from exc
+    if not all(abs(v) < 1e4 for v in (w, s, e, n)) or s > n or w > e:
+        raise InputError(f"bbox {raw!r} is not west,south,east,north in degrees")
+    return w, max(-90.0, s), e, min(90.0, n)
+
+
+def split_box(box: Box) -> list[Box]:
+    """The view as boxes within [-180, 180] (two when it crosses the antimeridian)."""
+    w, s, e, n = box
+    if e - w >= 360:
+        return [(-180.0, s, 180.0, n)]
+    w0 = (w + 180.0) % 360.0 - 180.0
+    e0 = w0 + (e - w)
+    if e0 <= 180.0:
+        return [(w0, s, e0, n)]
+    return [(w0, s, 180.0, n), (-180.0, s, e0 - 360.0, n)]
+
+
+def cell_degrees(zoom: int) -> float:
+    """The grid square for a zoom level: CELL_PX screen pixels in degrees of longitude."""
+    return 360.0 / (256 * 2**zoom) * CELL_PX
+
+
+def simplify_for_view(geometry: Geometry, tolerance: float) -> Geometry:
+    """A shape simplified to about one screen pixel (``tolerance`` degrees) and rounded to
+    match, so that a world view of countries stays small."""
+    if geometry.get("type") == "Point":
+        return {"type": "Point", "coordinates": round_coords(geometry["coordinates"], 5)}
+    from shapely.geometry import mapping, shape
+
+    digits = max(1, min(6, math.ceil(-math.log10(tolerance)) + 1))
+    try:
+        simple = shape(geometry).simplify(tolerance, preserve_topology=True)
+        out = dict(mapping(simple)) if not simple.is_empty else dict(geometry)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+        return geometry
+    if "coordinates" in out:
+        out["coordinates"] = round_coords(json.loads(json.dumps(out["coordinates"])), digits)
+    return out
+
+
+def place_feature(summary: PlaceSummary, tolerance: float) -> dict[str, Any]:
+    place = summary.place
+    props: dict[str, Any] = {
+        "id": place.id,
+        "name": place.name,
+        "kind": place.kind,
+        "layer": layer_kind(place.kind),
+        "mentions": summary.mentions,
+    }
+    aliases = [a for a in place.aliases if a != place.name]
+    if aliases:
+        props["aliases"] = aliases
+    if place.status:
+        props["status"] = place.status
+    return {
+        "type": "Feature",
+        "id": place.id,
+        "geometry": simplify_for_view(place.geometry, tolerance),
+        "properties": props,
+    }
+
+
+def view(store: Store, box: Box, zoom: int) -> dict[str, Any]:
+    """What the map shows of ``box`` at ``zoom``, as a GeoJSON FeatureCollection: places
+    (``properties.id``, ``name``, ``kind``, ``layer``, ``mentions``...) and clusters
+    (``properties.cluster: true``, ``layer``, ``places``: how many, ``bbox``)."""
+    if not 0 <= zoom <= 24:
+        raise InputError(f"zoom must be between 0 and 24, not {zoom}")
+    cell = cell_degrees(zoom)
+    merged: dict[tuple[str, int, int], dict[str, Any]] = {}
+    large: list[str] = []
+    for part in split_box(box):
+        large += store.view_large(part, cell, MAX_SHAPES)
+        for vc in store.view_clusters(part, cell):
+            key = (layer_kind(vc.kind), int((vc.lon + 180) // cell), int((vc.lat + 90) // cell))
+            into = merged.get(key)
+            if into is None:
+                merged[key] = {"layer": key[0], "n": vc.places, "one": vc.one,
+                               "lon": vc.lon * vc.places, "lat": vc.lat * vc.places,
+                               "b": list(vc.bounds)}  # fmt: skip
+                continue
+            into["n"] += vc.places
+            into["lon"] += vc.lon * vc.places
+            into["lat"] += vc.lat * vc.places
+            b = into["b"]
+            into["b"] = [min(b[0], vc.bounds[0]), min(b[1], vc.bounds[1]),
+                         max(b[2], vc.bounds[2]), max(b[3], vc.bounds[3])]  # fmt: skip
+    groups = list(merged.values())
+    singles = [g["one"] for g in groups if g["n"] == 1]
+    ordered = list(dict.fromkeys(large[:MAX_SHAPES] + singles))
+    summaries = {s.place.id: s for s in store.view_places(ordered)}
+    tolerance = cell / CELL_PX  # one screen pixel
+    features = [place_feature(summaries[i], tolerance) for i in ordered if i in summaries]
+    for c in groups:
+        if c["n"] > 1:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {
+                        "type": "Point",
+                        "coordinates": [round(c["lon"] / c["n"], 5), round(c["lat"] / c["n"], 5)],
+                    },
+                    "properties": {
+                        "cluster": True,
+                        "layer": c["layer"],
+                        "places": c["n"],
+                        "bbox": [round(x, 5) for x in c["b"]],
+                    },
+                }
+            )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "zoom": zoom,
+        "cell": cell,
+        "clustered": sum(g["n"] for g in groups if g["n"] > 1),
+    }
+
+
+def search(store: Store, query: str, limit: int = 20) -> dict[str, Any]:
+    """Places whose name or another name contains ``query``, most mentioned first, as a
+    FeatureCollection whose features carry their ``bbox`` (to fly the map there)."""
+    features = []
+    for summary in store.search_places(query, limit):
+        feature = place_feature(summary, 0.0001)
+        feature["bbox"] = list(geometry_bounds(summary.place.geometry) or ())
+        features.append(feature)
+    return {"type": "FeatureCollection", "features": features}
