@@ -193,6 +193,8 @@ class PostgresConnection:
             raise StoreError(f"{self.name}: cannot open the database ({exc})") from exc
 
     def setup(self) -> None:
+        if self._has_table("schema_version"):  # the common case: one round trip
+            return
         self.begin()
         try:
             self.lock_schema()
