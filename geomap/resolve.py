@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 
 from geomap.extract import REGION_HINT, name_variants
 from geomap.gazetteer.base import haversine_km, normalize
-from geomap.models import Candidate, Mention, Place, Resolution
+from geomap.models import Candidate, Focus, FocusArea, Mention, Place, Resolution
 
 KIND_PRIOR = {
     "country": 4.0,
@@ -416,3 +416,98 @@ class _Context:
                 score += NEAR_CONTEXT * min(1.0, sum(near.values()))
                 why.append("near other places in the article")
         return score, why
+
+
+# -- the article's focus --------------------------------------------------------------------
+
+FOCUS_KIND_WEIGHT = {"demonym": 0.5, "continent": 0.0, "ocean": 0.0, "sea": 0.3, "region": 0.5}
+FOCUS_MIN_SHARE = 0.1  # a country or region below this share is not what the article is about
+FOCUS_MAX_AREAS = 5
+FRAME_SHARE = 0.5  # the opening frame holds the areas with at least half the top one's weight
+FRAME_MAX_DEG2 = 500.0  # a country larger than this frames by its places, not its outline
+
+
+def _country_name(code: str) -> str:
+    import pycountry
+
+    found = pycountry.countries.get(alpha_2=code)
+    return str(getattr(found, "common_name", None) or found.name) if found else code
+
+
+def article_focus(resolutions: Sequence[Resolution]) -> Focus:
+    """The countries and admin-1 regions an article's placed mentions are in, by share.
+
+    Each placed mention counts its confidence (demonyms and broad regions less), so the
+    focus follows what the article keeps returning to, not one passing reference."""
+    countries: dict[str, float] = defaultdict(float)
+    regions: dict[str, float] = defaultdict(float)
+    region_names: dict[str, str] = {}
+    placed = [r for r in resolutions if r.place is not None]
+    for r in placed:
+        p = r.place
+        assert p is not None
+        w = r.confidence * FOCUS_KIND_WEIGHT.get(p.kind, 1.0)
+        if p.country and w > 0:
+            countries[p.country] += w
+        region = p.id if p.kind == "admin1" else p.extra.get("admin1_id")
+        if region and w > 0:
+            regions[region] += w
+            name = p.name if p.kind == "admin1" else p.extra.get("admin1_name")
+            if name:
+                region_names.setdefault(region, str(name))
+    total = sum(countries.values())
+    if not total:
+        return Focus()
+    top_c = sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))
+    areas = tuple(
+        FocusArea(code, _country_name(code), "country", round(w / total, 3))
+        for code, w in top_c[:FOCUS_MAX_AREAS]
+        if w / total >= FOCUS_MIN_SHARE
+    )
+    top_r = sorted(regions.items(), key=lambda kv: (-kv[1], kv[0]))
+    regions_out = tuple(
+        FocusArea(rid, region_names.get(rid, rid), "admin1", round(w / total, 3))
+        for rid, w in top_r[:FOCUS_MAX_AREAS]
+        if w / total >= FOCUS_MIN_SHARE
+    )
+    return Focus(areas, regions_out, _focus_bbox(placed, areas))
+
+
+def _focus_bbox(
+    placed: Sequence[Resolution], areas: tuple[FocusArea, ...]
+) -> tuple[float, float, float, float] | None:
+    """Bounds of what a map should open on: the heaviest countries, framed by their outline
+    when it is small enough to read (Armenia) and by the places named in them otherwise."""
+    if not areas:
+        return None
+    from shapely.geometry import shape
+
+    framed = {a.id for a in areas if a.weight >= FRAME_SHARE * areas[0].weight}
+    bounds: list[tuple[float, float, float, float]] = []
+    outlines: dict[str, tuple[float, float, float, float]] = {}
+    for r in placed:
+        p = r.place
+        if p is None or p.country not in framed or p.kind in FOCUS_KIND_WEIGHT:
+            continue
+        try:
+            b = shape(p.geometry).bounds
+        except (ValueError, TypeError, AttributeError, KeyError):
+            continue
+        if p.kind == "country":
+            outlines[p.country] = b
+        else:
+            bounds.append(b)
+    for code, b in outlines.items():
+        has_places = any(
+            r.place and r.place.country == code and r.place.kind != "country" for r in placed
+        )
+        if (b[2] - b[0]) * (b[3] - b[1]) <= FRAME_MAX_DEG2 or not has_places:
+            bounds.append(b)
+    if not bounds:
+        return None
+    return (
+        round(min(b[0] for b in bounds), 4),
+        round(min(b[1] for b in bounds), 4),
+        round(max(b[2] for b in bounds), 4),
+        round(max(b[3] for b in bounds), 4),
+    )
