@@ -146,6 +146,11 @@ class Focus:
     admin1: tuple[FocusArea, ...] = ()
     bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
 
+    def main_countries(self, share: float = 0.15) -> list[str]:
+        """The countries at least ``share`` of the article is about: where its small places
+        are looked for (offline and online)."""
+        return [a.id for a in self.countries if a.weight >= share]
+
     def weight(self, country: str | None) -> float:
         return next((a.weight for a in self.countries if a.id == country), 0.0)
 

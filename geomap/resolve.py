@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from geomap.extract import REGION_HINT, name_variants
+from geomap.extract import CUE, POSSIBLE, REGION_HINT, name_variants
 from geomap.gazetteer.base import haversine_km, normalize
 from geomap.models import Candidate, Focus, FocusArea, Mention, Place, Resolution
 
@@ -71,6 +71,40 @@ SAME_PLACE_KM = 50.0  # candidates this close are one place listed twice, not am
 POINT_KINDS = {"city", "village-group", "county", "town", "village", "building", "crossing"}
 
 Lookup = Callable[[str], list[Candidate]]
+NOT_FOUND = "not in the offline gazetteers"  # the reason for a name no gazetteer layer has
+BIG_NAMESAKE = 1_000_000  # a cued name may still mean a famous place outside the focus
+
+
+def _in_focus(c: Candidate, focus: Focus) -> bool:
+    """Whether a candidate lies where the article is (a focus country or region)."""
+    if c.kind in ("demonym", "continent"):
+        return False
+    region = _admin1_key(c)
+    return c.country in focus.main_countries() or (
+        region is not None and focus.region_weight(region) > 0
+    )
+
+
+def _cue_candidates(g: _Group, focus: Focus) -> list[Candidate]:
+    """Where a name the text marks as a place can be: inside the region the text names
+    ("two villages in Gegharkunik"), else inside the article's focus; a namesake elsewhere
+    only when it is famous (a capital, a city of millions)."""
+    found = g.candidates
+    if g.qualifiers:
+        return [
+            c
+            for c in found
+            if any(
+                _same_admin1(c, q) or (q.kind == "country" and c.country == q.country)
+                for q in g.qualifiers
+            )
+        ]
+    if not focus.countries:
+        return found
+    inside = [c for c in found if _in_focus(c, focus)]
+    if inside:
+        return inside
+    return [c for c in found if c.feature_code == "PPLC" or c.population >= BIG_NAMESAKE]
 
 
 @dataclass
@@ -217,6 +251,31 @@ class Resolver:
     # -- resolution --------------------------------------------------------------
 
     def resolve(self, mentions: Sequence[Mention]) -> list[Resolution]:
+        """Names the article vouches for are resolved first; their focus then decides which
+        possible names are places (those the gazetteers have there) and where the names a
+        cue marks as places lie, and everything is resolved again with them."""
+        groups = self._groups(mentions)
+        possible = {k for k, g in groups.items() if all(m.label == POSSIBLE for m in g.mentions)}
+        firm = {k: g for k, g in groups.items() if k not in possible}
+        results = self._resolve_groups(firm)
+        cued = [g for g in firm.values() if any(m.label == CUE for m in g.mentions)]
+        if not possible and not cued:
+            return results
+        focus = article_focus(results)
+        changed = False
+        for g in cued:
+            kept = _cue_candidates(g, focus)
+            changed = changed or len(kept) != len(g.candidates)
+            g.candidates = kept
+        for k in possible:
+            g = groups[k]
+            g.candidates = [c for c in g.candidates if _in_focus(c, focus)]
+            if g.candidates:
+                firm[k] = g
+                changed = True
+        return self._resolve_groups(firm) if changed else results
+
+    def _groups(self, mentions: Sequence[Mention]) -> dict[str, _Group]:
         groups: dict[str, _Group] = {}
         for m in mentions:
             found, variant = self._candidates(m.text)
@@ -228,7 +287,9 @@ class Resolver:
                 g = groups[key] = _Group(key, [], found, [])
             g.mentions.append(m)
             g.qualifiers.extend(self._qualifier_places(m.context))
+        return groups
 
+    def _resolve_groups(self, groups: dict[str, _Group]) -> list[Resolution]:
         # Pass 1, without article context: how likely each reading of each name is. The
         # context is every likely reading weighted by its likelihood, so that two
         # ambiguous names that agree (Gainesville and Hall County, both in Georgia)
@@ -330,7 +391,7 @@ class Resolver:
 
     def _decide(self, g: _Group, choice: tuple[Candidate, float, str] | None) -> list[Resolution]:
         if choice is None:
-            return [Resolution(m, None, 0.0, "no candidate in any gazetteer") for m in g.mentions]
+            return [Resolution(m, None, 0.0, NOT_FOUND) for m in g.mentions]
         cand, confidence, why = choice
         if confidence < self.threshold:
             reason = f"ambiguous: best guess {cand.name} ({cand.id}) at confidence {confidence:.2f}"
