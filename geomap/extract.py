@@ -163,6 +163,10 @@ _CUE_APPOSITION = re.compile(
     rf"neighboring|nearby)\s+(?:[\w-]+\s+){{0,3}}?{_SETTLEMENT}\b"
     rf"(?:\s+(?:in|of|near|outside|on|close\s+to)\s+(?:the\s+)?({_NAME})(?:['’]s)?)?"
 )
+# A dateline: "CHASIV YAR, Ukraine —", "BEIRUT —", "EL OBEID, Sudan (Reuters) -"
+_CUE_DATELINE = re.compile(
+    r"(?:^|\n)[ \t]*([A-Z][A-Z'’.]*(?:[ -][A-Z][A-Z'’.]*){0,3})(?=,[ \t]|[ \t]+[—–-]|[ \t]*\()"
+)
 # "the Zamzam camp", "the Kerem Shalom crossing", "Pokrovsk district", "Bakhmut raion"
 _CUE_HEAD = re.compile(
     rf"({_NAME})\s+(?:refugee\s+camp|displacement\s+camp|camp|border\s+crossing|crossing|"
@@ -210,12 +214,15 @@ _NON_PLACE_LABELS = {
     "CARDINAL",
 }
 _LOCATIVE_BEFORE = re.compile(
-    r"\b(?:in|near|outside|around|toward|towards|into|from|at|to|through|across|"
-    r"(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|"
-    r"north-west|south-east|south-west)\s+of|outskirts\s+of|edge\s+of|centre\s+of|"
-    r"center\s+of|entered|captured|recaptured|retook|liberated|shelled|struck|hit|"
-    r"seized|took|besieged|encircled|bombed|stormed|fled|evacuated|reached|held|"
-    r"surrounded|villages?|towns?)\s+(?:the\s+)?$",
+    r"\b(?:in|near|outside|around|toward|towards|into|from|at|to|through|across|via|between|"
+    r"beyond|along|past|over|(?:north|south|east|west|northeast|northwest|southeast|southwest|"
+    r"north-east|north-west|south-east|south-west)\s+of|outskirts\s+of|edge\s+of|"
+    r"centre\s+of|center\s+of|entered|entering|captured|capturing|recaptured|retook|"
+    r"retaking|liberated|shelled|shelling|struck|hit|seized|seizing|took|taking|besieged|"
+    r"encircled|bombed|stormed|fled|evacuated|reached|reaching|held|holds|hold|surrounded|"
+    r"abandoned|attacked|attacking|defended|defending|controls?|controlled|left|leaving|"
+    r"approaching|villages?|towns?|as|spells?|spelled|spelt|renamed|formerly|including|like)"
+    r"\s+(?:the\s+)?(?:(?:nearby|neighbouring|neighboring|frontline|front-line)\s+)?$",
     re.IGNORECASE,
 )
 _LIST_JOINER = re.compile(r"^(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$")
@@ -247,6 +254,8 @@ def cue_spans(text: str) -> Iterator[tuple[int, int, str]]:
         for s, e in _list_items(text, m.start(1), m.group(1)):
             yield s, e, where
     for m in _CUE_HEAD.finditer(text):
+        yield m.start(1), m.end(1), ""
+    for m in _CUE_DATELINE.finditer(text):
         yield m.start(1), m.end(1), ""
 
 
@@ -413,10 +422,16 @@ def _sub_spans(text: str, start: int, end: int, most: int = 3) -> Iterator[tuple
 def _in_place_list(text: str, s: int, e: int, occupied: bytearray, edges: set[int]) -> bool:
     """Whether a list joins this name to another name ("Vuhledar, Marinka and Toretsk"):
     one already taken, or another proper name (``edges``: where such names start and end)."""
-    after = re.match(r",\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+", text[e : e + 8])
+    after = re.match(
+        r"(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:(?:nearby|neighbouring|neighboring)\s+)?",
+        text[e : e + 24],
+    )
     if after and (occupied[e + after.end()] or e + after.end() in edges):
         return True
-    before = re.search(r"(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$", text[max(0, s - 8) : s])
+    before = re.search(
+        r"(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:(?:nearby|neighbouring|neighboring)\s+)?$",
+        text[max(0, s - 24) : s],
+    )
     if not before:
         return False
     prev_end = s - len(before.group(0))
@@ -676,7 +691,7 @@ class MentionFinder:
         own = ent.start if ent is not None and ent.label == "PERSON" else None
         if any(self._is_person_word(w, person_words, own) for w in surface.split()):
             return False  # a word of someone's name elsewhere in the article
-        if max((word_frequency(w) for w in surface.split()), default=0.0) >= POSSIBLE_MAX_ZIPF:
+        if min(word_frequency(w) for w in surface.split()) >= POSSIBLE_MAX_ZIPF:
             return False  # "Defence", "Monday", "Police": words first, places rarely
         if normalize(surface) in self.not_places:
             return False

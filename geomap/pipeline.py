@@ -112,6 +112,7 @@ class Engine:
             threshold=self.settings.threshold,
             geometry=self._geometry,
             get=self.offline.get,
+            spelled_like=self.offline.spelled_like,
         )
 
     def _online_layer(self) -> Any:

@@ -90,15 +90,17 @@ def _cue_candidates(g: _Group, focus: Focus) -> list[Candidate]:
     ("two villages in Gegharkunik"), else inside the article's focus; a namesake elsewhere
     only when it is famous (a capital, a city of millions)."""
     found = g.candidates
-    if g.qualifiers:
-        return [
-            c
-            for c in found
-            if any(
-                _same_admin1(c, q) or (q.kind == "country" and c.country == q.country)
-                for q in g.qualifiers
-            )
-        ]
+    inside_named = [
+        c
+        for c in found
+        if any(
+            _same_admin1(c, q) or (q.kind == "country" and c.country == q.country)
+            for q in g.qualifiers
+        )
+    ]
+    if inside_named:
+        return inside_named
+    # (a list read as a qualifier, "Jenin, Tubas and ...", names no region it lies in)
     if not focus.countries:
         return found
     inside = [c for c in found if _in_focus(c, focus)]
@@ -199,11 +201,13 @@ class Resolver:
         threshold: float = 0.35,
         geometry: Callable[[Candidate], dict | None] | None = None,
         get: Callable[[str], Candidate | None] | None = None,
+        spelled_like: Callable[[str, list[str]], list[Candidate]] | None = None,
     ) -> None:
         self.lookup = lookup
         self.threshold = threshold
         self.geometry = geometry
         self.get = get  # a place by id, for "the Donetsk region" -> the region holding Donetsk
+        self.spelled_like = spelled_like  # other romanisations, within some countries
 
     # -- candidates --------------------------------------------------------------
 
@@ -263,6 +267,13 @@ class Resolver:
             return results
         focus = article_focus(results)
         changed = False
+        if self.spelled_like is not None and focus.countries:
+            # a name no gazetteer has as written may be another romanisation of one there
+            for g in groups.values():
+                if not g.candidates:
+                    found = self.spelled_like(g.mentions[0].text, focus.main_countries())
+                    g.candidates = _curated_supersedes(found)
+                    changed = changed or bool(found)
         for g in cued:
             kept = _cue_candidates(g, focus)
             changed = changed or len(kept) != len(g.candidates)
