@@ -263,9 +263,16 @@ class Resolver:
         firm = {k: g for k, g in groups.items() if k not in possible}
         results = self._resolve_groups(firm)
         cued = [g for g in firm.values() if any(m.label == CUE for m in g.mentions)]
-        if not possible and not cued:
+        unknown = [g for g in groups.values() if not g.candidates]
+        if not possible and not cued and not unknown:
             return results
-        focus = article_focus(results)
+        # The focus that decides where cued and possible names are comes from the names the
+        # article vouches for on their own (a cued "Kut" read as Al-Kut must not pull it).
+        cued_mentions = {id(m) for g in cued for m in g.mentions}
+        vouched = [r for r in results if id(r.mention) not in cued_mentions]
+        focus = article_focus(vouched)
+        if not focus.countries:
+            focus = article_focus(results)
         changed = False
         if self.spelled_like is not None and focus.countries:
             # a name no gazetteer has as written may be another romanisation of one there
@@ -287,6 +294,7 @@ class Resolver:
         return self._resolve_groups(firm) if changed else results
 
     def _groups(self, mentions: Sequence[Mention]) -> dict[str, _Group]:
+        """Mentions by the name they are looked up under: one sense per name per article."""
         groups: dict[str, _Group] = {}
         for m in mentions:
             found, variant = self._candidates(m.text)
