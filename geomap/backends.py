@@ -192,6 +192,10 @@ class PostgresConnection:
         except psycopg.Error as exc:
             raise StoreError(f"{self.name}: cannot open the database ({exc})") from exc
 
+    def _has_table(self, name: str) -> bool:
+        row = self.raw.execute("SELECT to_regclass(%s)", (name,)).fetchone()
+        return row is not None and row[0] is not None
+
     def setup(self) -> None:
         if self._has_table("schema_version"):  # the common case: one round trip
             return

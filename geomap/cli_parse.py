@@ -69,8 +69,8 @@ def geocoder_options(fn):
     type=click.Choice(["geojson", "json", "csv"]),
     default="geojson",
     show_default=True,
-    help="geojson: RFC 7946 FeatureCollection; json: one record per "
-    "mention; csv: one row per mention.",
+    help="geojson: RFC 7946 FeatureCollection; json: the articles (with their focus) and "
+    "one record per mention; csv: one row per mention.",
 )
 @click.option("--indent", type=int, default=None, help="Pretty-print JSON with this indent.")
 @click.option(
@@ -95,7 +95,7 @@ def parse(
     from geomap.articles import iter_articles
     from geomap.cli import settings_from
     from geomap.errors import InputError
-    from geomap.export import result_to_csv, result_to_geojson
+    from geomap.export import result_to_csv, result_to_geojson, result_to_json
     from geomap.models import ParseResult
     from geomap.parallel import choose_workers, parse_parallel
 
@@ -123,24 +123,7 @@ def parse(
     if fmt == "csv":
         sys.stdout.write(result_to_csv(result))
     elif fmt == "json":
-        from geomap.export import mention_record
-
-        rows = []
-        for r in result.resolutions:
-            row = mention_record(r)
-            row["place"] = (
-                {
-                    "id": r.place.id,
-                    "name": r.place.name,
-                    "kind": r.place.kind,
-                    "lat": r.place.lat,
-                    "lon": r.place.lon,
-                }
-                if r.place
-                else None
-            )
-            rows.append(row)
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=indent))
+        click.echo(json.dumps(result_to_json(result), ensure_ascii=False, indent=indent))
     else:
         click.echo(json.dumps(result_to_geojson(result), ensure_ascii=False, indent=indent))
     if errors:

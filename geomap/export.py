@@ -16,6 +16,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.polygon import orient
 
 from geomap.models import Article, ParseResult, Resolution
+from geomap.resolve import article_focus
 
 
 def rfc7946_geometry(geometry: dict[str, Any]) -> dict[str, Any]:
@@ -95,13 +96,25 @@ def unresolved_records(resolutions: Iterable[Resolution]) -> list[dict[str, Any]
     ]
 
 
+def article_records(
+    articles: Iterable[Article], resolutions: Iterable[Resolution]
+) -> list[dict[str, Any]]:
+    """Each article's metadata with its geographic focus (see :func:`article_focus`)."""
+    by_article: dict[str, list[Resolution]] = {}
+    for r in resolutions:
+        by_article.setdefault(r.mention.article_id, []).append(r)
+    return [
+        {**a.meta(), "focus": article_focus(by_article.get(a.id, [])).to_dict()} for a in articles
+    ]
+
+
 def feature_collection(
     articles: Iterable[Article], resolutions: Iterable[Resolution]
 ) -> dict[str, Any]:
     resolutions = list(resolutions)
     return {
         "type": "FeatureCollection",
-        "articles": [a.meta() for a in articles],
+        "articles": article_records(articles, resolutions),
         "features": features_from_resolutions(resolutions),
         "unresolved": unresolved_records(resolutions),
     }
@@ -109,6 +122,22 @@ def feature_collection(
 
 def result_to_geojson(result: ParseResult) -> dict[str, Any]:
     return feature_collection(result.articles, result.resolutions)
+
+
+def result_to_json(result: ParseResult) -> dict[str, Any]:
+    """``--format json``: the articles with their focus, and one record per mention."""
+    mentions = []
+    for r in result.resolutions:
+        row = mention_record(r)
+        p = r.place
+        row["place"] = (
+            {"id": p.id, "name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon} if p else None
+        )
+        mentions.append(row)
+    return {
+        "articles": article_records(result.articles, result.resolutions),
+        "mentions": mentions,
+    }
 
 
 CSV_FIELDS = [

@@ -29,7 +29,8 @@ from geomap.articles import content_hash
 from geomap.backends import Connection, PostgresConnection, connect, is_postgres_url
 from geomap.errors import GeomapError, StoreError
 from geomap.export import feature_collection
-from geomap.models import Article, Geometry, Mention, ParseResult, Place, Resolution
+from geomap.models import Article, Focus, Geometry, Mention, ParseResult, Place, Resolution
+from geomap.resolve import article_focus
 
 # An SQL script (written for SQLite; the PostgreSQL connection translates its few DDL
 # words) or a function of the connection, for steps that differ between the databases.
@@ -75,7 +76,7 @@ def geometry_bounds(geometry: Geometry) -> tuple[float, float, float, float] | N
 
 
 def _add_bounds(conn: Connection) -> None:
-    """v3: each place's bounding box, so a map can ask for one viewport.
+    """v4: each place's bounding box, so a map can ask for one viewport.
 
     Both databases get indexed bbox columns; PostgreSQL also gets the geometry itself in a
     PostGIS column with a GiST index (``&&`` answers viewport queries from the index).
@@ -143,7 +144,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     """,
     _add_display_geometry,
-    _add_bounds,
+    # v3: each article's geographic focus (JSON, see models.Focus), for maps to open on
+    "ALTER TABLE articles ADD COLUMN focus TEXT",
+    _add_bounds,  # v4
 )
 
 SaveStatus = str  # "added" | "updated" | "unchanged"
@@ -514,6 +517,10 @@ class Store:
                 " content_hash = ?, ingested_at = ? WHERE id = ?",
                 (*fields, _now(), article.id),
             )
+        conn.execute(
+            "UPDATE articles SET focus = ? WHERE id = ?",
+            (_dumps(article_focus(resolutions).to_dict()), article.id),
+        )
         if not places_written:  # once per article, not per mention, in id order
             self._upsert_places(conn, [r.place for r in resolutions if r.place is not None])
         for res in resolutions:
@@ -730,6 +737,13 @@ class Store:
     def article(self, article_id: str) -> Article | None:
         rows = self._query("SELECT * FROM articles WHERE id = ?", [article_id])
         return self._article(rows[0]) if rows else None
+
+    def focus(self, article_id: str) -> Focus:
+        """The article's geographic focus as computed when it was stored."""
+        rows = self._query("SELECT focus FROM articles WHERE id = ?", [article_id])
+        return (
+            Focus.from_dict(json.loads(rows[0]["focus"])) if rows and rows[0]["focus"] else Focus()
+        )
 
     def articles(self) -> list[ArticleSummary]:
         rows = self._query(
