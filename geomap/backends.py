@@ -20,6 +20,7 @@ from geomap.errors import StoreError
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 # a fixed key for pg_advisory_xact_lock: two processes never migrate the same database at once
 _MIGRATION_LOCK = 7_212_031
+WIDE_VIEW = 3600.0  # square degrees (60 x 60): from here a view reads the bbox index
 
 
 def is_postgres_url(target: str | Path) -> bool:
@@ -271,7 +272,12 @@ class PostgresConnection:
 
     @staticmethod
     def bbox_filter(alias: str, box: tuple[float, float, float, float]) -> tuple[str, list[float]]:
-        """PostGIS ``&&`` against the viewport: answered from the GiST index."""
+        """PostGIS ``&&`` against the viewport, answered from the GiST index; a view of a
+        continent or more holds most places anyway, and reads the compact covering bbox
+        index instead (an index-only scan that never touches the geometries)."""
+        w, s, e, n = box
+        if (e - w) * (n - s) >= WIDE_VIEW:
+            return SQLiteConnection.bbox_filter(alias, box)
         return f"{alias}.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", list(box)
 
     def is_retryable(self, exc: BaseException) -> bool:

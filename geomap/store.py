@@ -89,7 +89,8 @@ def _add_bounds(conn: Connection) -> None:
         conn.execute(
             "UPDATE places SET minx = ?, miny = ?, maxx = ?, maxy = ? WHERE id = ?", (*box, pid)
         )
-    conn.ddl("CREATE INDEX places_bbox ON places(minx, miny, maxx, maxy)")
+    # covering: a view's clustering query reads this compact index, never the geometries
+    conn.ddl("CREATE INDEX places_bbox ON places(minx, maxx, miny, maxy, kind, lon, lat, id)")
     if conn.dialect == "postgresql":
         conn.ddl("CREATE EXTENSION IF NOT EXISTS postgis")
         conn.ddl("ALTER TABLE places ADD COLUMN geom geometry(Geometry, 4326)")
@@ -956,6 +957,14 @@ class Store:
             [limit],
         )
         return [(r[0], r[1], int(r[2]), [r[3], r[4], r[5], r[6]]) for r in rows]
+
+    def change_stamp(self) -> tuple[Any, ...]:
+        """Cheap to read and different after most writes (place count, newest article): lets
+        a cache of map views notice a changed store."""
+        row = self._query("SELECT (SELECT COUNT(*) FROM places), (SELECT MAX(seq) FROM articles)")[
+            0
+        ]
+        return tuple(row)
 
     def kind_counts(self) -> dict[str, int]:
         """How many places of each kind (the map's layers and legend)."""

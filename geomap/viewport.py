@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from typing import Any
 
 from geomap.errors import InputError
@@ -21,6 +22,9 @@ from geomap.store import PlaceSummary, Store, geometry_bounds, round_coords
 
 CELL_PX = 64  # grid square, in screen pixels
 MAX_SHAPES = 300  # large places drawn as shapes per view, largest first
+WORLD_ZOOM = 4  # up to this zoom a view is cut from the cached whole world
+CACHE_SECONDS = 60.0
+_WORLD_CACHE: dict[tuple[str, int], tuple[tuple[Any, ...], float, dict[str, Any]]] = {}
 Box = tuple[float, float, float, float]
 
 
@@ -95,9 +99,37 @@ def place_feature(summary: PlaceSummary, tolerance: float) -> dict[str, Any]:
 def view(store: Store, box: Box, zoom: int) -> dict[str, Any]:
     """What the map shows of ``box`` at ``zoom``, as a GeoJSON FeatureCollection: places
     (``properties.id``, ``name``, ``kind``, ``layer``, ``mentions``...) and clusters
-    (``properties.cluster: true``, ``layer``, ``places``: how many, ``bbox``)."""
+    (``properties.cluster: true``, ``layer``, ``places``: how many, ``bbox``).
+
+    Views at zoom <= WORLD_ZOOM hold most of the store whatever their box, so the whole
+    world is computed once at that zoom, kept for CACHE_SECONDS (or until the store's
+    place count or newest article changes), and cut to the box.
+    """
     if not 0 <= zoom <= 24:
         raise InputError(f"zoom must be between 0 and 24, not {zoom}")
+    if zoom > WORLD_ZOOM:
+        return _view(store, box, zoom)
+    key = (store.url, zoom)
+    stamp = store.change_stamp()
+    hit = _WORLD_CACHE.get(key)
+    if hit is None or hit[0] != stamp or time.monotonic() - hit[1] > CACHE_SECONDS:
+        hit = (stamp, time.monotonic(), _view(store, (-180.0, -90.0, 180.0, 90.0), zoom))
+        _WORLD_CACHE[key] = hit
+    whole = hit[2]
+    parts = split_box(box)
+
+    def inside(feature: dict[str, Any]) -> bool:
+        b = feature["properties"].get("bbox") or geometry_bounds(feature["geometry"])
+        return b is not None and any(
+            b[0] <= e and b[2] >= w and b[1] <= n and b[3] >= s for w, s, e, n in parts
+        )
+
+    features = [f for f in whole["features"] if inside(f)]
+    clustered = sum(f["properties"].get("places", 0) for f in features)
+    return {**whole, "features": features, "clustered": clustered}
+
+
+def _view(store: Store, box: Box, zoom: int) -> dict[str, Any]:
     cell = cell_degrees(zoom)
     merged: dict[tuple[str, int, int], dict[str, Any]] = {}
     large: list[str] = []

@@ -152,3 +152,32 @@ def test_concurrent_batch_writers_neither_deadlock_nor_duplicate(store_url):
         assert counts["places"] == 4
         assert counts["mentions"] == 80
         assert sorted(s.article.id for s in store.articles()) == sorted(a.id for a in articles)
+
+
+def test_cli_ingest_and_export_with_a_postgres_url(tmp_path, pg_url, offline_index):
+    """``--db postgresql://...`` works for ingest and export, and exports what SQLite does."""
+    from click.testing import CliRunner
+    from conftest import SEED_PATH
+
+    from geomap.cli import main
+
+    env = {"GEOMAP_INDEX_PATH": str(offline_index)}
+    exports = []
+    for db in (str(tmp_path / "cli.db"), pg_url):
+        runner = CliRunner()
+        result = runner.invoke(main, ["ingest", str(SEED_PATH), "--db", db], env=env)
+        assert result.exit_code == 0, result.output
+        assert "1 articles stored (1 added" in result.stdout
+        out = runner.invoke(main, ["export", "--db", db], env=env)
+        assert out.exit_code == 0, out.output
+        exports.append(json.loads(out.stdout))
+    assert exports[0] == exports[1] and exports[0]["features"]
+
+
+def test_settings_keep_a_database_url_whole():
+    from geomap.config import load_settings
+
+    url = "postgresql://geomap@db.example:5433/news"
+    assert load_settings({"db": url}, environ={}).db_url == url
+    assert load_settings({}, environ={"GEOMAP_DB": url}).db_url == url
+    assert load_settings({"db": "/tmp/x.db"}, environ={}).db_url == "/tmp/x.db"

@@ -252,3 +252,21 @@ def test_viewport_map_in_chromium(tmp_path, seed_result, basemap_dir):
         server.shutdown()
         thread.join(timeout=5)
     assert problems == []
+
+
+def test_world_views_are_cached_until_the_store_changes(filled):
+    client = filled["client"]
+    first = view(client, "-180,-85,180,85", 3)
+    assert view(client, "-180,-85,180,85", 3) == first
+    half = view(client, "45,0,180,85", 3)  # cut from the same cached world
+    assert 0 < len(half["features"]) < len(first["features"])
+    assert all(
+        f["properties"]["bbox"][2] >= 45 for f in half["features"] if "bbox" in f["properties"]
+    )
+    with Store.open(filled["url"]) as store:  # a new place far from the others
+        place = Place("test:new", "Newtown", "town",
+                      {"type": "Point", "coordinates": [-120.0, -40.0]}, "test")  # fmt: skip
+        article = Article("new", "Newtown is new.", title="New")
+        store.save(article, [Resolution(Mention("new", "Newtown", 0, 7, "Newtown"), place, 1, "t")])
+    ids = {f["properties"].get("id") for f in view(client, "-180,-85,180,85", 3)["features"]}
+    assert "test:new" in ids
