@@ -241,8 +241,8 @@ def test_viewport_map_in_chromium(tmp_path, seed_result, basemap_dir):
             assert page.inner_text(".gm-popup-name") == "Nagorno-Karabakh"
             wait("document.querySelector('.leaflet-popup-content .gm-excerpts li')")
             # zoom into a cluster of towns by clicking it
-            page.evaluate("window.geomapMap.map.closePopup()")
-            page.evaluate("window.geomapMap.map.setView([30, 45], 3, {animate: false})")
+            page.evaluate("() => { window.geomapMap.map.closePopup(); }")
+            page.evaluate("() => { window.geomapMap.map.setView([30, 45], 3, {animate: false}); }")
             wait("document.querySelectorAll('.gm-cluster').length > 0")
             before = page.evaluate("window.geomapMap.map.getZoom()")
             page.click(".gm-cluster", force=True)  # whichever cluster is on top there
