@@ -138,6 +138,9 @@ DIRECTIONS = re.compile(
 CUE = "cue"  # Mention.label: the text says this is a place ("the village of X")
 POSSIBLE = "possible"  # Mention.label: a proper name that is a place only if the gazetteers
 # have it in the article's focus (resolution decides; otherwise it is dropped)
+LISTED = "listed"  # the same, after a locative word or in a list of places ("entered X",
+# "Beit Hanoun and X"): when no gazetteer has the name at all, it is listed as unresolved
+# (and asked online) instead of dropped
 
 # A place name as news writes it: capitalised words, with apostrophes and hyphens inside
 # (Be'eri, Mar'yinka, Al-Fashir) and Arabic/Romance particles between (Deir el-Balah).
@@ -625,8 +628,9 @@ class MentionFinder:
                 if any(occupied[s:e]):
                     continue
                 around = containing_ent(s, e)
-                if self._possible_ok(text, s, e, person_words, around, occupied, edges):
-                    take(s, e, POSSIBLE)
+                label = self._possible_label(text, s, e, person_words, around, occupied, edges)
+                if label:
+                    take(s, e, label)
                     possible.add(text[s:e])
         # A name read as possibly a place once is one wherever the article repeats it.
         for rs, re_ in runs:
@@ -675,7 +679,7 @@ class MentionFinder:
             return False
         return not (_TITLE.search(text[max(0, s - 30) : s]) or _NOT_PLACE_AFTER.match(text, e))
 
-    def _possible_ok(
+    def _possible_label(
         self,
         text: str,
         s: int,
@@ -684,26 +688,26 @@ class MentionFinder:
         ent: _Span | None,
         occupied: bytearray,
         edges: set[int],
-    ) -> bool:
+    ) -> str | None:
+        """The label a proper name not otherwise found gets: POSSIBLE, LISTED, or None."""
         surface = text[s:e]
         if len(surface) < 3 or not surface[0].isupper() or surface.isupper():
-            return False
+            return None
         own = ent.start if ent is not None and ent.label == "PERSON" else None
         if any(self._is_person_word(w, person_words, own) for w in surface.split()):
-            return False  # a word of someone's name elsewhere in the article
+            return None  # a word of someone's name elsewhere in the article
         if min(word_frequency(w) for w in surface.split()) >= POSSIBLE_MAX_ZIPF:
-            return False  # "Defence", "Monday", "Police": words first, places rarely
+            return None  # "Defence", "Monday", "Police": words first, places rarely
         if normalize(surface) in self.not_places:
-            return False
+            return None
         before = text[max(0, s - 40) : s]
         if _TITLE.search(before) or _OPERATION.search(before) or _NOT_PLACE_AFTER.match(text, e):
-            return False
-        if ent is None or ent.label not in _NON_PLACE_LABELS:
-            return True
-        # spaCy read a person or an organisation: a locative word or a list of places wins
-        if _LOCATIVE_BEFORE.search(before):
-            return True
-        return _in_place_list(text, s, e, occupied, edges)
+            return None
+        # A locative word or a list of places says "place" (even when spaCy read a person or
+        # an organisation); otherwise spaCy's reading stands.
+        if _LOCATIVE_BEFORE.search(before) or _in_place_list(text, s, e, occupied, edges):
+            return LISTED
+        return POSSIBLE if ent is None or ent.label not in _NON_PLACE_LABELS else None
 
     @staticmethod
     def _person_words(text: str, ents: list[_Span]) -> dict[str, set[int]]:

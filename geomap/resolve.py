@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from geomap.extract import CUE, POSSIBLE, REGION_HINT, name_variants
+from geomap.extract import CUE, LISTED, POSSIBLE, REGION_HINT, name_variants
 from geomap.gazetteer.base import haversine_km, normalize
 from geomap.models import Candidate, Focus, FocusArea, Mention, Place, Resolution
 
@@ -259,7 +259,9 @@ class Resolver:
         possible names are places (those the gazetteers have there) and where the names a
         cue marks as places lie, and everything is resolved again with them."""
         groups = self._groups(mentions)
-        possible = {k for k, g in groups.items() if all(m.label == POSSIBLE for m in g.mentions)}
+        possible = {
+            k for k, g in groups.items() if all(m.label in (POSSIBLE, LISTED) for m in g.mentions)
+        }
         firm = {k: g for k, g in groups.items() if k not in possible}
         results = self._resolve_groups(firm)
         cued = [g for g in firm.values() if any(m.label == CUE for m in g.mentions)]
@@ -287,6 +289,10 @@ class Resolver:
             g.candidates = kept
         for k in possible:
             g = groups[k]
+            if not g.candidates and any(m.label == LISTED for m in g.mentions):
+                firm[k] = g  # named like a place, known nowhere: reported, asked online
+                changed = True
+                continue
             g.candidates = [c for c in g.candidates if _in_focus(c, focus)]
             if g.candidates:
                 firm[k] = g
