@@ -30,7 +30,8 @@ def ingest_paths(ctx: click.Context, settings: Any, paths: tuple[str, ...]) -> i
         click.echo(f"geomap: {message}", err=True)
     with Store(settings.db_path) as store:
         todo = [a for a in articles if not store.is_unchanged(a)]
-        engine = Engine(settings, progress=True) if todo else None
+        rules = store.corrections(active_only=True)  # editors' corrections apply to new articles
+        engine = Engine(settings, progress=True, rules=rules) if todo else None
         bar = tqdm(
             total=len(articles),
             unit="article",
