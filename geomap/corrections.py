@@ -343,6 +343,8 @@ def apply_rules(
             return res
         label = f" #{rule.id}" if rule.id else ""
         why = f"corrected by {rule.editor} (rule{label}, scope {rule.scope})"
+        if rule.note:
+            why += f": {' '.join(rule.note.split())[:200]}"
         return Resolution(res.mention, place, 1.0, why)
 
     out: list[Resolution] = []

@@ -229,7 +229,7 @@ def test_cli_correct_everywhere_then_parse_export_import(cli_env, tmp_path):
 
     after = json.loads(run(cli_env, "parse", str(new)).stdout)
     assert mention_places(after, "Nakhichevan") == {
-        (NAXCIVAN, "corrected by ana (rule #1, scope everywhere)")
+        (NAXCIVAN, "corrected by ana (rule #1, scope everywhere): the city, not the republic")
     }
 
     listing = run(cli_env, "corrections", "list").stdout
