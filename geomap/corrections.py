@@ -146,8 +146,8 @@ class Correction:
 
 def new_place_feature(
     name: str,
-    lat: float,
-    lon: float,
+    lat: Any,
+    lon: Any,
     kind: str,
     *,
     aliases: Iterable[str] = (),
