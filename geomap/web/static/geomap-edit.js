@@ -153,10 +153,11 @@
       var api = window.geomapMap;
       if (!api || pickHandler) return;
       pickHandler = function (ev) {
-        lat.value = ev.latlng.lat.toFixed(5);
-        lon.value = ev.latlng.lng.toFixed(5);
-        if (pickMarker) pickMarker.setLatLng(ev.latlng);
-        else pickMarker = L.marker(ev.latlng, { title: "new place" }).addTo(api.map);
+        var ll = ev.latlng.wrap(); // a world view repeats: -203° is 157°
+        lat.value = ll.lat.toFixed(5);
+        lon.value = ll.lng.toFixed(5);
+        if (pickMarker) pickMarker.setLatLng(ll);
+        else pickMarker = L.marker(ll, { title: "new place" }).addTo(api.map);
       };
       api.map.on("click", pickHandler);
     }
