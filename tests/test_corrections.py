@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -201,8 +202,9 @@ def mention_places(doc, text):
 def test_cli_correct_everywhere_then_parse_export_import(cli_env, tmp_path):
     new = tmp_path / "new.txt"
     new.write_text("Trucks crossed into Nakhichevan on Monday, officials in Baku said.\n")
-    run(cli_env, "ingest", str(SEED_PATH))
     before = json.loads(run(cli_env, "parse", str(new)).stdout)
+    assert not Path(cli_env["GEOMAP_DB"]).exists()  # reading rules creates no store
+    run(cli_env, "ingest", str(SEED_PATH))
     assert {p for p, _ in mention_places(before, "Nakhichevan")} == {"curated:nakhchivan"}
 
     out = run(
