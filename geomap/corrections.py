@@ -469,6 +469,7 @@ class Choice:
     lon: float
     score: float
     reason: str
+    online: bool = False  # from an online geocoder: chosen, it becomes a new place
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -482,8 +483,20 @@ def _choice(c: Candidate) -> Choice:
         bits.append(f"population {c.population:,}")
     if c.admin1:
         bits.append(f"in {c.admin1}")
+    online = c.source.startswith("geocoder:")
+    if online:
+        licence = c.raw.get("licence") if isinstance(c.raw, dict) else None
+        bits.append(str(licence or "OpenStreetMap data, ODbL"))
     return Choice(
-        c.id, c.name, c.kind, c.country, c.lat, c.lon, round(float(c.score), 3), ", ".join(bits)
+        c.id,
+        c.name,
+        c.kind,
+        c.country,
+        c.lat,
+        c.lon,
+        round(float(c.score), 3),
+        ", ".join(bits),
+        online,
     )
 
 

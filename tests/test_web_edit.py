@@ -233,3 +233,48 @@ def test_serve_on_another_host_needs_an_editor(tmp_path):
     assert result.exit_code == 2
     assert "has no editor" in result.output
     assert "Traceback" not in result.output
+
+
+def test_online_search_becomes_a_new_place(
+    app, client, editor_token, gazetteers, monkeypatch, tmp_path
+):
+    """With a geocoder configured (a stand-in Nominatim on 127.0.0.1), an editor's online
+    search lists its answers; the one chosen is stored as a new place with its licence."""
+    from fake_nominatim import FakeGeocoderServer
+
+    auth = {"Authorization": f"Bearer {editor_token}"}
+    assert client.get("/api/candidates?q=Kerem+Shalom&online=1").status_code == 401
+    no_geocoder = client.get("/api/candidates?q=Kerem+Shalom&online=1", headers=auth)
+    assert (
+        no_geocoder.status_code == 400 and "no online geocoder" in no_geocoder.get_json()["error"]
+    )
+    app.extensions["geomap"].pop("online", None)
+    with FakeGeocoderServer() as server:
+        monkeypatch.setenv("GEOMAP_GEOCODER", "nominatim")
+        monkeypatch.setenv("GEOMAP_GEOCODER_URL", server.url)
+        monkeypatch.setenv("GEOMAP_USER_AGENT", "geomap-tests/1.0 test@example.org")
+        monkeypatch.setenv("GEOMAP_GEOCODER_MIN_DELAY", "0")
+        monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path / "data"))
+        resp = client.get("/api/candidates?q=Kerem+Shalom+Crossing&online=1", headers=auth)
+        assert resp.status_code == 200, resp.get_json()
+        [first, *_] = resp.get_json()["candidates"]
+        assert server.queries() and first["online"] is True
+        assert first["name"] == "Kerem Shalom Crossing" and round(first["lat"], 2) == 31.22
+        assert "OpenStreetMap" in first["reason"]
+    body = {
+        **BODY,
+        "place": None,
+        "scope": "mention",
+        "new_place": {
+            "name": first["name"],
+            "lat": first["lat"],
+            "lon": first["lon"],
+            "kind": first["kind"],
+            "source": first["reason"],
+        },
+    }
+    saved = client.post("/api/corrections", json={k: v for k, v in body.items() if v}, headers=auth)
+    assert saved.status_code == 201, saved.get_json()
+    props = saved.get_json()["correction"]["new_place"]["properties"]
+    assert props["name"] == "Kerem Shalom Crossing"
+    assert "OpenStreetMap" in props["sources"][0]

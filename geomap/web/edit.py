@@ -45,7 +45,7 @@ from geomap.corrections import (
     search_places,
     submit_correction,
 )
-from geomap.errors import InputError
+from geomap.errors import GeocodingError, InputError
 from geomap.web import get_store
 
 bp = Blueprint("edit", __name__)
@@ -70,7 +70,13 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid as long as the login
     csrf.init_app(app)
     app.before_request(csrf_guard)
-    app.context_processor(lambda: {"editor": session.get("editor"), "editing": _editing()})
+    app.context_processor(
+        lambda: {
+            "editor": session.get("editor"),
+            "editing": _editing(),
+            "online_search": bool(session.get("editor")) and _online() is not None,
+        }
+    )
     app.register_blueprint(bp)
 
 
@@ -183,6 +189,20 @@ def _layers() -> tuple[Any, Any]:
         ext["layers"] = gazetteer_layers(load_settings({"db": current_app.config["DATABASE"]}))
     layers: tuple[Any, Any] = ext["layers"]
     return layers
+
+
+def _online() -> Any:
+    """The online geocoder when the settings turn one on (else None), for editors' searches."""
+    ext = current_app.extensions["geomap"]
+    engine = ext.get("engine")
+    if engine is not None and hasattr(engine, "online"):
+        return engine.online
+    if "online" not in ext:
+        from geomap.config import load_settings
+        from geomap.gazetteer.geocoders import build_online_layer
+
+        ext["online"] = build_online_layer(load_settings({"db": current_app.config["DATABASE"]}))
+    return ext["online"]
 
 
 def _reapply(rule: Correction) -> list[str]:
@@ -315,10 +335,22 @@ def api_candidates() -> Response:
     name = (request.args.get("q") or "").strip()
     if not name or len(name) > 200:
         abort(400, description="give a name: ?q=NAME (200 characters at most)")
+    if request.args.get("online") == "1":
+        # editors only: each search is a request to a rate-limited outside service
+        require_editor()
+        layer = _online()
+        if layer is None:
+            abort(400, description="no online geocoder is configured (GEOMAP_GEOCODER)")
+        try:
+            found = search_places([layer], name, limit=10)
+        except GeocodingError as exc:
+            abort(503, description=f"the online geocoder did not answer: {exc}")
+    else:
+        found = search_places(_layers(), name)
     return jsonify(
         {
             "query": name,
-            "candidates": [c.to_dict() for c in search_places(_layers(), name)],
+            "candidates": [c.to_dict() for c in found],
             "kinds": list(NEW_PLACE_KINDS),
         }
     )

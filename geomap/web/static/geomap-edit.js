@@ -14,6 +14,7 @@
   var CSRF = config.getAttribute("data-csrf");
   var SAVE_URL = config.getAttribute("data-corrections");
   var CANDIDATES_URL = config.getAttribute("data-candidates");
+  var ONLINE = config.getAttribute("data-online") === "1";
   var KINDS = ["village", "town", "city", "district", "region", "checkpoint", "building",
                "landmark", "corridor", "river", "mountain", "other"];
 
@@ -82,6 +83,13 @@
     var searchRow = el("div", "gm-edit-row");
     searchRow.appendChild(search);
     searchRow.appendChild(searchButton);
+    if (ONLINE) {
+      var onlineButton = el("button", "gm-button gm-edit-online", "Search online");
+      onlineButton.type = "button";
+      onlineButton.addEventListener("click", function () { load(search.value.trim(), true); });
+      searchRow.appendChild(onlineButton);
+    }
+    var found = []; // the candidates listed, by index (an online one becomes a new place)
     choices.appendChild(searchRow);
     form.appendChild(choices);
 
@@ -94,23 +102,28 @@
       return label;
     }
 
-    function load(name) {
+    function load(name, online) {
       list.textContent = "";
+      found = [];
       list.appendChild(el("p", "gm-note", "Looking up “" + name + "”…"));
-      fetch(CANDIDATES_URL + "?q=" + encodeURIComponent(name), {
+      var url = CANDIDATES_URL + "?q=" + encodeURIComponent(name) + (online ? "&online=1" : "");
+      fetch(url, {
         headers: { Accept: "application/json" }, credentials: "same-origin",
       })
         .then(function (r) {
-          if (!r.ok) throw new Error("HTTP " + r.status);
-          return r.json();
+          return r.json().then(function (data) {
+            if (!r.ok) throw new Error(data.error || "HTTP " + r.status);
+            return data;
+          });
         })
         .then(function (data) {
           list.textContent = "";
           if (!data.candidates.length) list.appendChild(el("p", "gm-note", "No place has that name."));
-          data.candidates.forEach(function (c) {
+          data.candidates.forEach(function (c, i) {
             var where = [c.kind, c.country].filter(Boolean).join(", ");
-            list.appendChild(option("place:" + c.id, c.name + " (" + where + ")",
-                                    c.id + " · " + c.reason));
+            found[i] = c;
+            list.appendChild(option(c.online ? "online:" + i : "place:" + c.id,
+                                    c.name + " (" + where + ")", c.id + " · " + c.reason));
           });
         })
         .catch(function (err) {
@@ -223,6 +236,12 @@
           aliases: aliases.value.split(",").map(function (s) { return s.trim(); })
             .filter(Boolean),
         };
+      } else if (picked.value.indexOf("online:") === 0) {
+        // an online answer is copied into the store as a new place, so it works offline
+        var c = found[parseInt(picked.value.slice("online:".length), 10)];
+        body.new_place = { name: c.name, kind: c.kind, lat: c.lat, lon: c.lon,
+                           aliases: c.name === mention.text ? [] : [mention.text],
+                           source: c.id + " · " + c.reason };
       } else body.place = picked.value.slice("place:".length);
       save.disabled = true;
       status.textContent = "Saving…";
