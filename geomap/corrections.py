@@ -267,15 +267,6 @@ def _sentence_around(text: str, start: int, end: int) -> str:
     return text[left:right].strip()
 
 
-def _precedence(rule: Correction) -> tuple[int, str, int]:
-    # narrower first, then newest first (created_at and id both grow)
-    return (_SCOPE_RANK[rule.scope], _neg(rule.created_at), -(rule.id or 0))
-
-
-def _neg(stamp: str) -> str:
-    return "".join(chr(0x10FFFF - ord(c)) for c in stamp)
-
-
 def _occurrences(text: str, surface: str) -> Iterable[tuple[int, int]]:
     pattern = re.compile(rf"(?<![\w-]){re.escape(surface)}(?![\w])")
     for m in pattern.finditer(text):
@@ -297,10 +288,13 @@ def apply_rules(
     was. A "mention" or "article" rule that names a place also adds its span(s) when the
     engine had not found them; "everywhere" names reach new articles through the matcher.
     """
+    # narrower scopes first; within a scope the newest first (stable sorts)
     active = sorted(
         (r for r in rules if not r.undone and (r.scope == "everywhere" or r.article == article.id)),
-        key=_precedence,
+        key=lambda r: (r.created_at, r.id or 0),
+        reverse=True,
     )
+    active.sort(key=lambda r: _SCOPE_RANK[r.scope])
     if not active:
         return list(resolutions)
     if focus is None and any(r.country for r in active):
@@ -360,7 +354,8 @@ def apply_rules(
     # spans the engine missed that a mention- or article-scope rule names as a place
     taken = bytearray(len(article.text))
     for res in resolutions:  # also the removed ones: "not a place" keeps its span off limits
-        taken[res.mention.start : res.mention.end] = b"\x01" * (res.mention.end - res.mention.start)
+        s, e = res.mention.start, min(res.mention.end, len(taken))
+        taken[s:e] = b"\x01" * max(0, e - s)
     added: list[Resolution] = []
     for rule in active:
         if rule.action == "not-a-place" or rule.scope == "everywhere":

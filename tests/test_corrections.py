@@ -77,6 +77,11 @@ def test_scopes_and_precedence(two_bakus):
     other_res = list(build_result(other, dict(SAMPLE_PLACES)).resolutions)
     art_rule = rule(scope="article", place_id=yerevan, uid="a")
     assert placed(apply_rules(other, other_res, [art_rule], lookup)) == [(0, "Baku", baku)]
+    # among rules of one scope, the newest wins
+    newer = rule(place_id=yerevan, uid="n", created_at="2024-06-01T00:00:00Z")
+    for order in ([everywhere, newer], [newer, everywhere]):
+        out = placed(apply_rules(art, res, order, lookup))
+        assert {p for s, t, p in out if t == "Baku"} == {yerevan}
     # undone rules are ignored
     undone = rule(place_id=yerevan, uid="x", undone=True)
     assert placed(apply_rules(art, res, [undone], lookup)) == placed(res)
