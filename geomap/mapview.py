@@ -32,7 +32,8 @@ from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from geomap.errors import ConfigError, DataMissingError
-from geomap.models import Article, Geometry
+from geomap.filters import Filters
+from geomap.models import Article, Focus, Geometry
 from geomap.store import (
     MentionRow,
     PlaceSummary,
@@ -94,6 +95,9 @@ OSM_ATTRIBUTION = (
 )
 
 
+Box = tuple[float, float, float, float]  # west, south, east, north
+
+
 @dataclass(frozen=True)
 class MapUrls:
     """Where the page finds its assets and endpoints (the web app fills these with url_for)."""
@@ -123,6 +127,8 @@ class MapOptions:
     inline_limit: int = INLINE_LIMIT
     inline_budget: int = INLINE_BUDGET
     articles: Sequence[Article] = field(default_factory=tuple)  # for per-article layers
+    filters: Filters | None = None  # dates, confidence, feed... (see geomap.filters)
+    frame: Box | None = None  # what the map opens on (the focus); None = every place
 
 
 # -- escaping helpers ------------------------------------------------------------------------------
@@ -181,9 +187,6 @@ def tile_layer(tiles: str) -> folium.TileLayer:
 # -- geometry --------------------------------------------------------------------------------------
 
 
-Box = tuple[float, float, float, float]  # west, south, east, north
-
-
 def bbox(geometry: Geometry) -> Box | None:
     """The geometry's bounding box (GeometryCollections included), None when empty."""
     xs: list[float] = []
@@ -208,6 +211,36 @@ def bbox(geometry: Geometry) -> Box | None:
     if not xs:
         return None
     return float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))
+
+
+def combined_frame(foci: Iterable[Focus], share: float = 0.5) -> Box | None:
+    """What a map of several articles opens on: the frames of the articles about the
+    heaviest countries, weights summed across articles. A country counts when its summed
+    weight is at least ``share`` of the top one's; an article is framed when its own
+    heaviest country counts. Places elsewhere stay on the map, outside the opening frame."""
+    foci = [f for f in foci if f.countries and f.bbox]
+    totals: dict[str, float] = {}
+    for focus in foci:
+        for area in focus.countries:
+            totals[area.id] = totals.get(area.id, 0.0) + area.weight
+    if not totals:
+        return None
+    top = max(totals.values())
+    framed = {code for code, w in totals.items() if w >= share * top}
+    boxes = [f.bbox for f in foci if f.bbox and f.countries[0].id in framed]
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def leaflet_bounds(box: Box | None) -> list[list[float]] | None:
+    """west, south, east, north -> Leaflet's [[south, west], [north, east]]."""
+    return None if box is None else [[box[1], box[0]], [box[3], box[2]]]
 
 
 def bounds_of(geometries: Iterable[Geometry]) -> list[list[float]] | None:
@@ -481,6 +514,7 @@ def build_map(
         "pageSize": INLINE_LIMIT,
         # fitted by the script without animation, so that an early click is not lost
         "bounds": bounds_of(s.place.geometry for s in places),
+        "focusBounds": leaflet_bounds(options.frame) if places else None,
         "maxFitZoom": 8,
     }
     PlaceLayer(urls, config).add_to(m)
@@ -497,10 +531,16 @@ def store_map(store: Store, urls: MapUrls, options: MapOptions | None = None) ->
         summaries = store.articles() if store.counts()["articles"] <= MAX_ARTICLE_LAYERS else []
         options.articles = [s.article for s in summaries]
     layers = article is None and 2 <= len(options.articles) <= MAX_ARTICLE_LAYERS
-    places = store.places(article=article, display=True, with_articles=layers)
+    filters = options.filters
+    places = store.places(article=article, display=True, with_articles=layers, filters=filters)
+    if options.frame is None:
+        if article is not None:
+            options.frame = store.focus(article).bbox
+        else:
+            options.frame = combined_frame(f for _id, f in store.foci(filters))
 
     def mentions_for(place_id: str, limit: int) -> list[MentionRow]:
-        return store.mentions(place_id, article=article, limit=limit)[1]
+        return store.mentions(place_id, article=article, limit=limit, filters=filters)[1]
 
     return build_map(places, urls, mentions_for, options, simplify=False)
 

@@ -1,0 +1,50 @@
+/* geomap analyst tools on the map: the focus / all-places frame switch and the download
+ * menu that follows the current filters. Untrusted text only goes in through textContent. */
+(function () {
+  "use strict";
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function fit(api, bounds) {
+    var wide = api.map.getSize().x > 700;
+    api.map.fitBounds(bounds, {
+      animate: false, maxZoom: api.config.maxFitZoom,
+      paddingTopLeft: [wide ? 280 : 20, 20], paddingBottomRight: [20, 20],
+    });
+  }
+
+  // "All places" / "Focus": the map opens on what its articles are about; one click
+  // shows everything, another goes back.
+  function frameControl(api) {
+    var config = api.config;
+    if (!config.focusBounds || !config.bounds) return;
+    var control = L.control({ position: "topright" });
+    control.onAdd = function () {
+      var box = el("div", "gm-frame leaflet-bar");
+      var all = el("button", "gm-frame-all", "All places");
+      all.type = "button";
+      all.title = "Show every place on the map";
+      var focus = el("button", "gm-frame-focus", "Focus");
+      focus.type = "button";
+      focus.title = "Back to what the articles are about";
+      all.addEventListener("click", function () { fit(api, config.bounds); });
+      focus.addEventListener("click", function () { fit(api, config.focusBounds); });
+      L.DomEvent.disableClickPropagation(box);
+      box.appendChild(focus);
+      box.appendChild(all);
+      return box;
+    };
+    control.addTo(api.map);
+  }
+
+  document.addEventListener("geomap:ready", function (ev) {
+    var api = (window.geomapMaps || {})[ev.detail.id];
+    if (!api || !api.config) return;
+    frameControl(api);
+  });
+})();

@@ -1,0 +1,163 @@
+"""The analyst's map in a real browser (Debian Chromium via Playwright, a live server on
+127.0.0.1): the opening frame, the date range, the heat-map layer, contested names.
+
+Each test gets its own store holding the real engine's parse of the seed article, so no
+test sees what another one added."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import pytest
+from conftest import SEED_PATH
+from test_browser import ARGS, CHROMIUM, open_map, sync_api, wait_js
+
+pytestmark = pytest.mark.browser
+
+SEED_ID = "000_42821f2fae6c857c"
+# Natural Earth frames of the two countries (west, south, east, north), rounded outwards.
+ARMENIA = (43.4, 38.8, 46.7, 41.35)
+AZERBAIJAN = (44.7, 38.35, 50.7, 41.95)
+
+
+@pytest.fixture(scope="module")
+def seed_parsed(engine):
+    from geomap.articles import load_articles
+
+    articles, errors = load_articles([SEED_PATH])
+    assert not errors
+    return engine.parse(articles)
+
+
+@contextlib.contextmanager
+def serving(db, basemap_dir, engine):
+    from werkzeug.serving import make_server
+
+    from geomap.web import create_app
+
+    app = create_app(
+        {
+            "DATABASE": str(db),
+            "TILES": None,
+            "BASEMAP_DIR": str(basemap_dir),
+            "ENGINE": lambda: engine,
+        }
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def seed_server(tmp_path, seed_parsed, basemap_dir, engine):
+    from geomap.store import Store
+
+    db = tmp_path / "analyst.db"
+    with Store(db) as store:
+        store.save(seed_parsed)
+    with serving(db, basemap_dir, engine) as url:
+        yield {"url": url, "db": db}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, seed_server):
+    """A page that refuses any request to another host and fails the test on any console
+    error, page error or dialog (as in test_browser.py)."""
+    base = seed_server["url"]
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    page = context.new_page()
+    problems: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(base + "/") or url == base:
+            route.continue_()
+        else:
+            problems.append(f"request to another host: {url}")
+            route.abort()
+
+    page.route("**/*", guard)
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+    def on_dialog(dialog):
+        problems.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.base = base
+    yield page
+    context.close()
+    assert problems == []
+
+
+def map_bounds(page):
+    return page.evaluate(
+        "(() => { const b = window.geomapMap.map.getBounds();"
+        " return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]; })()"
+    )
+
+
+def contains(outer, inner):
+    return (
+        outer[0] <= inner[0]
+        and outer[1] <= inner[1]
+        and inner[2] <= outer[2]
+        and inner[3] <= outer[3]
+    )
+
+
+def layer_in_view(page, name):
+    """True when the named polygon is on the map and wholly inside the visible frame."""
+    return page.evaluate(
+        """name => {
+            const api = window.geomapMap;
+            const e = api.entries.find(x => x.place.n === name);
+            return Boolean(e && api.map.hasLayer(e.layer)
+                           && api.map.getBounds().contains(e.layer.getBounds()));
+        }""",
+        name,
+    )
+
+
+def test_article_page_opens_on_the_south_caucasus(page):
+    open_map(page, f"/articles/{SEED_ID}")
+    view = map_bounds(page)
+    assert contains(view, ARMENIA) and contains(view, AZERBAIJAN)
+    assert view[2] - view[0] < 40 and view[3] - view[1] < 25  # not a world view
+    assert layer_in_view(page, "Armenia") and layer_in_view(page, "Azerbaijan")
+    assert not layer_in_view(page, "California")  # on the map, outside the opening frame
+    page.click(".gm-frame-all")
+    assert layer_in_view(page, "California") and layer_in_view(page, "Armenia")
+    page.click(".gm-frame-focus")
+    assert not layer_in_view(page, "California") and layer_in_view(page, "Azerbaijan")
+
+
+def test_the_map_of_all_articles_opens_on_their_focus(page):
+    open_map(page)
+    view = map_bounds(page)
+    assert contains(view, ARMENIA) and contains(view, AZERBAIJAN)
+    assert view[2] - view[0] < 40
+    assert "California" in page.evaluate("window.geomapMap.entries.map(e => e.place.n)")
+    assert not layer_in_view(page, "California")
+    page.click(".gm-frame-all")
+    assert layer_in_view(page, "California")
+    wait_js(
+        page,
+        "window.geomapMap.map.getBounds().getEast() - "
+        "window.geomapMap.map.getBounds().getWest() > 60",
+    )
