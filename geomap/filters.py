@@ -97,3 +97,66 @@ class Filters:
 
     def __bool__(self) -> bool:
         return bool(self.query())
+
+
+@dataclass(frozen=True)
+class Bin:
+    """One bar of the date histogram: the days it covers and its mention count."""
+
+    start: str  # YYYY-MM-DD
+    end: str  # YYYY-MM-DD, inclusive
+    count: int
+
+
+@dataclass(frozen=True)
+class Histogram:
+    """Mentions per day (per week when the dates span more than :data:`DAILY_SPAN` days)."""
+
+    bins: tuple[Bin, ...]
+    unit: str  # "day" or "week"
+    undated: int  # mentions in articles without a date (outside any date range)
+
+    @property
+    def peak(self) -> int:
+        return max((b.count for b in self.bins), default=0)
+
+
+DAILY_SPAN = 92  # days; a longer span is shown by week
+MAX_BINS = 400  # more weeks than this are not drawn as bars (the range inputs still work)
+
+
+def histogram(per_day: Mapping[str | None, int]) -> Histogram:
+    """Bars over the stored articles' dates, empty days and weeks included."""
+    from datetime import timedelta
+
+    undated = sum(n for d, n in per_day.items() if not d)
+    days: dict[date, int] = {}
+    for day, n in per_day.items():
+        try:
+            parsed = date.fromisoformat(day) if day else None
+        except ValueError:
+            parsed = None  # a malformed stored date cannot be placed on the axis
+        if parsed is None:
+            undated += n if day else 0
+            continue
+        days[parsed] = days.get(parsed, 0) + n
+    if not days:
+        return Histogram((), "day", undated)
+    first, last = min(days), max(days)
+    weekly = (last - first).days > DAILY_SPAN
+    step = timedelta(days=7 if weekly else 1)
+    start = first - timedelta(days=first.weekday()) if weekly else first
+    counts = [0] * min(MAX_BINS, (last - start).days // step.days + 1)
+    for when, n in days.items():
+        index = (when - start).days // step.days
+        if index < len(counts):
+            counts[index] += n
+    bins = tuple(
+        Bin(
+            (start + i * step).isoformat(),
+            (start + (i + 1) * step - timedelta(days=1)).isoformat(),
+            n,
+        )
+        for i, n in enumerate(counts)
+    )
+    return Histogram(bins, "week" if weekly else "day", undated)

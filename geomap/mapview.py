@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import folium
 from branca.element import Figure, MacroElement
@@ -129,6 +129,7 @@ class MapOptions:
     articles: Sequence[Article] = field(default_factory=tuple)  # for per-article layers
     filters: Filters | None = None  # dates, confidence, feed... (see geomap.filters)
     frame: Box | None = None  # what the map opens on (the focus); None = every place
+    shown: int = 0  # set by store_map: how many places the map holds
 
 
 # -- escaping helpers ------------------------------------------------------------------------------
@@ -510,6 +511,8 @@ def build_map(
         "basemap": None if options.tiles else urls.basemap,
         "mentionsUrl": urls.mentions,
         "article": options.article,
+        # the page's filters, passed on when a popup fetches more excerpts
+        "filterQuery": urlencode(options.filters.query()) if options.filters else "",
         "focus": options.focus,
         "pageSize": INLINE_LIMIT,
         # fitted by the script without animation, so that an early click is not lost
@@ -528,11 +531,16 @@ def store_map(store: Store, urls: MapUrls, options: MapOptions | None = None) ->
     options = options or MapOptions()
     article = options.article
     if article is None and not options.articles:
-        summaries = store.articles() if store.counts()["articles"] <= MAX_ARTICLE_LAYERS else []
-        options.articles = [s.article for s in summaries]
+        if options.filters:
+            matching = store.matching_articles(filters=options.filters)
+            options.articles = matching if len(matching) <= MAX_ARTICLE_LAYERS else []
+        else:
+            summaries = store.articles() if store.counts()["articles"] <= MAX_ARTICLE_LAYERS else []
+            options.articles = [s.article for s in summaries]
     layers = article is None and 2 <= len(options.articles) <= MAX_ARTICLE_LAYERS
     filters = options.filters
     places = store.places(article=article, display=True, with_articles=layers, filters=filters)
+    options.shown = len(places)
     if options.frame is None:
         if article is not None:
             options.frame = store.focus(article).bbox

@@ -758,12 +758,18 @@ class Store:
         self, article: str | None = None, filters: Filters | None = None
     ) -> tuple[list[Article], list[Resolution]]:
         """The articles and the stored decisions that ``filters`` select, in article order."""
+        return self.matching_articles(article, filters), self.resolutions(article, filters)
+
+    def matching_articles(
+        self, article: str | None = None, filters: Filters | None = None
+    ) -> list[Article]:
+        """The articles the filters' dates, article and feed select, in ingest order."""
         clauses, params = _filter_sql(filters, mention=None)
         if article:
             clauses, params = ["a.id = ?", *clauses], [article, *params]
         where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._query(f"SELECT a.* FROM articles a {where} ORDER BY a.seq", params)
-        return [self._article(r) for r in rows], self.resolutions(article, filters)
+        return [self._article(r) for r in rows]
 
     def foci(self, filters: Filters | None = None) -> list[tuple[str, Focus]]:
         """Each selected article's stored focus (what the map of several articles opens on)."""

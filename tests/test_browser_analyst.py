@@ -161,3 +161,29 @@ def test_the_map_of_all_articles_opens_on_their_focus(page):
         "window.geomapMap.map.getBounds().getEast() - "
         "window.geomapMap.map.getBounds().getWest() > 60",
     )
+
+
+def shown_places(page):
+    return page.evaluate("window.geomapMap.entries.length")
+
+
+def test_date_range_excluding_the_seed_empties_the_map_and_the_list(page):
+    open_map(page)
+    assert shown_places(page) > 5 and page.locator(".gm-ranked li").count() > 5
+    page.fill("#gm-to", "2023-10-12")
+    page.click("#gm-apply")
+    page.wait_for_url("**/?*to=2023-10-12*")
+    open_map(page, page.url.replace(page.base, ""))
+    assert shown_places(page) == 0
+    assert page.locator(".gm-ranked li").count() == 0
+    assert page.locator(".leaflet-marker-icon").count() == 0
+    assert page.locator(".leaflet-gm-areas-pane path, .leaflet-gm-lines-pane path").count() == 0
+    assert page.locator("#gm-no-match").is_visible()
+    kml = page.locator("a[data-export][href*='kml']").get_attribute("href")
+    assert "to=2023-10-12" in kml
+    # a click on the seed's day in the histogram brings its places back
+    page.click(".gm-bar[data-from='2023-10-13']")
+    page.wait_for_url("**/?*from=2023-10-13*")
+    open_map(page, page.url.replace(page.base, ""))
+    assert shown_places(page) > 5
+    assert page.locator(".gm-ranked li").count() == shown_places(page)

@@ -80,12 +80,12 @@ def place_mentions(place_id: str) -> Response:
 
     offset = _int_arg("offset", 0, 0, 10**9)
     limit = _int_arg("limit", 20, 1, MAX_PAGE)
-    article = request.args.get("article") or None
+    filters = request_filters()
     store = get_store()
     place = store.place(place_id)
     if place is None:
         abort(404, description=f"There is no place {place_id!r} in the store.")
-    total, rows = store.mentions(place_id, article=article, offset=offset, limit=limit)
+    total, rows = store.mentions(place_id, offset=offset, limit=limit, filters=filters)
     urls = map_urls()
     items = [
         {

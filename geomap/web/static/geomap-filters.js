@@ -42,9 +42,52 @@
     control.addTo(api.map);
   }
 
+  // A click on a bar of the date histogram narrows the range to that day or week.
+  function histogramClicks() {
+    var form = document.querySelector(".gm-filter-form");
+    if (!form) return;
+    Array.prototype.forEach.call(document.querySelectorAll(".gm-histogram .gm-bar"),
+      function (bar) {
+        bar.addEventListener("click", function () {
+          form.querySelector("#gm-from").value = bar.getAttribute("data-from");
+          form.querySelector("#gm-to").value = bar.getAttribute("data-to");
+          form.submit();
+        });
+      });
+  }
+
+  // The download links carry the page's filters (server side); layers of kinds switched
+  // off in the layer control are left out of the downloads too.
+  function downloadKinds(api) {
+    var links = document.querySelectorAll("a[data-export]");
+    if (!links.length) return;
+    Array.prototype.forEach.call(links, function (a) { a.setAttribute("data-href", a.href); });
+    function update() {
+      var config = api.config, shown = {}, hidden = false;
+      api.entries.forEach(function (e) {
+        var group = window[config.groups[e.place.l || e.place.k]];
+        if (group && api.map.hasLayer(group)) shown[e.place.k] = true;
+        else hidden = true;
+      });
+      Array.prototype.forEach.call(links, function (a) {
+        var url = new URL(a.getAttribute("data-href"), window.location.href);
+        if (hidden) url.searchParams.set("kind", Object.keys(shown).sort().join(",") || "none");
+        a.href = url.pathname + url.search;
+      });
+    }
+    api.map.on("overlayadd overlayremove", update);
+    update();
+  }
+
   document.addEventListener("geomap:ready", function (ev) {
     var api = (window.geomapMaps || {})[ev.detail.id];
     if (!api || !api.config) return;
     frameControl(api);
+    downloadKinds(api);
   });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", histogramClicks);
+  } else {
+    histogramClicks();
+  }
 })();

@@ -80,6 +80,7 @@
     var url = config.mentionsUrl.replace("__ID__", encodeURIComponent(place.i));
     var query = "?offset=" + offset + "&limit=" + config.pageSize;
     if (config.article) query += "&article=" + encodeURIComponent(config.article);
+    if (config.filterQuery) query += "&" + config.filterQuery; // the page's filters
     return url + query;
   }
 

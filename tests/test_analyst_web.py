@@ -1,0 +1,124 @@
+"""The analyst's filters through the Flask test client over a real store: the date
+histogram, filtered pages and excerpts, the review panel (escaped), the focus frame."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import SAMPLE_PLACES, build_result
+
+from geomap.filters import Filters, histogram
+from geomap.mapview import combined_frame
+from geomap.models import Article, Focus, FocusArea
+from geomap.store import Store
+
+
+def page_config(html: str) -> dict:
+    match = re.search(r"geomapPlaces\(\w+, (\{.*?\})\);\n", html, re.S)
+    assert match, "no map config in the page"
+    return json.loads(match.group(1))
+
+
+def add(app, article_id, text, date, places, source=None):
+    with Store(app.config["DATABASE"]) as store:
+        art = Article(article_id, text, title=f"T {article_id}", date=date, source=source)
+        store.save(build_result(art, places))
+
+
+def test_histogram_bins_days_and_counts_undated_apart():
+    h = histogram({"2023-10-13": 5, "2023-10-15": 2, None: 3})
+    assert h.unit == "day" and h.undated == 3
+    assert [(b.start, b.count) for b in h.bins] == [
+        ("2023-10-13", 5),
+        ("2023-10-14", 0),
+        ("2023-10-15", 2),
+    ]
+    weekly = histogram({"2023-01-02": 1, "2023-06-30": 4})
+    assert weekly.unit == "week" and weekly.bins[0].start == "2023-01-02"  # a Monday
+    assert sum(b.count for b in weekly.bins) == 5 and weekly.bins[-1].end >= "2023-06-30"
+
+
+def test_filters_round_trip_and_reject_bad_values():
+    f = Filters.from_args(
+        {"from": "2023-10-01", "to": "2023-10-31", "min_confidence": "0.5", "kind": "city,country"}
+    )
+    assert Filters.from_args(f.query()) == f
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        Filters.from_args({"to": "2023-02-30"})
+
+
+def test_combined_frame_follows_the_summed_weights():
+    caucasus = Focus((FocusArea("AZ", "Azerbaijan", "country", 0.6),), (), (44.0, 38.0, 50.0, 42.0))
+    us = Focus(
+        (FocusArea("US", "United States", "country", 0.5),), (), (-124.0, 32.0, -114.0, 42.0)
+    )
+    # two articles about the Caucasus outweigh one about California
+    assert combined_frame([caucasus, caucasus, us]) == (44.0, 38.0, 50.0, 42.0)
+    assert combined_frame([caucasus, us]) == (-124.0, 32.0, 50.0, 42.0)
+    assert combined_frame([Focus()]) is None
+
+
+def test_index_filters_places_and_histogram(app, client):
+    add(app, "later", "Talks in Ankara.", "2024-02-01", {"Ankara": SAMPLE_PLACES["Ankara"]})
+    html = client.get("/").get_data(as_text=True)
+    names = {p[1] for p in page_config(html)["places"]}
+    assert {"Ankara", "Yerevan"} <= names
+    assert html.count('class="gm-bar') >= 2  # a bar per week from October to February
+    html = client.get("/?from=2024-01-01").get_data(as_text=True)
+    config = page_config(html)
+    assert [p[1] for p in config["places"]] == ["Ankara"]
+    assert config["filterQuery"] == "from=2024-01-01"
+    assert 'href="/export.kml?from=2024-01-01"' in html
+    empty = client.get("/?to=2023-10-12").get_data(as_text=True)
+    assert page_config(empty)["places"] == [] and 'id="gm-no-match"' in empty
+    assert client.get("/?from=soon").status_code == 400
+
+
+def test_feed_and_confidence_filters(app, client):
+    add(
+        app,
+        "f-1",
+        "Baku again.",
+        "2024-01-05",
+        {"Baku": SAMPLE_PLACES["Baku"]},
+        source="wire.jsonl line 1",
+    )
+    add(
+        app,
+        "f-2",
+        "Ankara again.",
+        "2024-01-06",
+        {"Ankara": SAMPLE_PLACES["Ankara"]},
+        source="wire.jsonl line 2",
+    )
+    html = client.get("/").get_data(as_text=True)
+    assert '<option value="wire.jsonl"' in html  # the feed, not each of its lines
+    doc = client.get("/places.geojson?feed=wire.jsonl").get_json()
+    assert {f["properties"]["name"] for f in doc["features"]} == {"Baku", "Ankara"}
+    assert {a["id"] for a in doc["articles"]} == {"f-1", "f-2"}
+    assert client.get("/places.geojson?min_confidence=0.95").get_json()["features"] == []
+
+
+def test_popup_excerpts_follow_the_filters(app, client):
+    add(app, "late", "Baku late.", "2024-03-01", {"Baku": SAMPLE_PLACES["Baku"]})
+    url = "/api/places/geonames:587084/mentions"
+    assert client.get(url).get_json()["total"] == 2  # the seed's and the late one
+    dated = client.get(url + "?from=2024-01-01").get_json()
+    assert dated["total"] == 1 and dated["items"][0]["article"] == "late"
+    assert client.get(url + "?from=x").status_code == 400
+
+
+def test_review_lists_unresolved_with_reasons_escaped(app, client, xss_article):
+    with Store(app.config["DATABASE"]) as store:
+        store.save(build_result(xss_article, {"Yerevan": None}))
+    html = client.get("/review").get_data(as_text=True)
+    assert "Section 907" in html  # the seed's unresolved mention
+    assert html.count('class="gm-review-row"') == 2
+    assert "<script>window.pwned" not in html and "<img src=x" not in html
+    assert "&lt;script&gt;window.pwned=1;alert(1)&lt;/script&gt;" in html
+    assert "<mark>Yerevan</mark>" in html and "no candidate" in html
+    only_xss = client.get("/review?from=2024-01-01").get_data(as_text=True)
+    assert only_xss.count('class="gm-review-row"') == 1
+    assert "Review 2 unresolved mentions" in client.get("/").get_data(as_text=True)
