@@ -26,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 import folium
 from branca.element import Figure, MacroElement
 from folium.elements import JSCSSMixin
-from folium.plugins import MarkerCluster
+from folium.plugins import HeatMap, MarkerCluster
 from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
@@ -112,6 +112,7 @@ class MapUrls:
     basemap: str | None = None  # the Natural Earth country layer (GeoJSON)
     mentions: str | None = None  # popup excerpts endpoint; "__ID__" stands for the place id
     article: str = "/articles/__ID__"  # an article's page; "__ID__" stands for its id
+    heat_js: str | None = None  # Leaflet.heat; None = no heat-map layer
 
     def article_href(self, article_id: str) -> str:
         from urllib.parse import quote
@@ -275,6 +276,34 @@ class OfflineMarkerCluster(MarkerCluster):
         super().__init__(**kwargs)
         self.default_js = [("markerclusterjs", urls.cluster_js)]
         self.default_css = [(f"markerclustercss{i}", url) for i, url in enumerate(urls.cluster_css)]
+
+
+class OfflineHeatMap(HeatMap):
+    """folium's heat-map layer with Leaflet.heat from the server instead of a CDN."""
+
+    def __init__(self, urls: MapUrls, data: list[list[float]], **kwargs: Any) -> None:
+        super().__init__(data, **kwargs)
+        self.default_js = [("leaflet-heat.js", urls.heat_js)]
+
+
+HEAT_KINDS_LEFT_OUT = {"demonym", "continent"}  # a continent's centre is not where things are
+HEAT_LABEL = "Heat map (mentions)"
+
+
+def heat_points(places: Sequence[PlaceSummary]) -> list[list[float]]:
+    """[lat, lon, weight] per place, weight = its share of the top mention count."""
+    rows = [
+        s
+        for s in places
+        if s.place.lat is not None
+        and s.place.lon is not None
+        and s.place.kind not in HEAT_KINDS_LEFT_OUT
+    ]
+    top = max((s.mentions for s in rows), default=0)
+    return [
+        [round(float(s.place.lat or 0), 4), round(float(s.place.lon or 0), 4), s.mentions / top]
+        for s in rows
+    ]
 
 
 class PlaceLayer(JSCSSMixin, MacroElement):
@@ -521,6 +550,10 @@ def build_map(
         "maxFitZoom": 8,
     }
     PlaceLayer(urls, config).add_to(m)
+    heat = heat_points(places)
+    if urls.heat_js and heat:
+        # off at first: the reader turns density on in the layer control
+        OfflineHeatMap(urls, heat, name=HEAT_LABEL, show=False, radius=22, blur=18).add_to(m)
     collapsed = options.article is not None or len(groups) + len(article_groups) > 8
     folium.LayerControl(collapsed=collapsed).add_to(m)
     return m

@@ -122,3 +122,13 @@ def test_review_lists_unresolved_with_reasons_escaped(app, client, xss_article):
     only_xss = client.get("/review?from=2024-01-01").get_data(as_text=True)
     assert only_xss.count('class="gm-review-row"') == 1
     assert "Review 2 unresolved mentions" in client.get("/").get_data(as_text=True)
+
+
+def test_heat_map_script_is_served_by_the_app(client):
+    html = client.get("/").get_data(as_text=True)
+    src = "/static/vendor/leaflet.heat/templates/leaflet_heat.min.js"
+    assert f'src="{src}"' in html and "cdn." not in html
+    assert "L.heatLayer(" in html and '"Heat map (mentions)"' in html
+    script = client.get(src)
+    assert script.status_code == 200 and b"heatLayer" in script.data
+    assert client.get("/static/vendor/leaflet.heat/__init__.py").status_code == 404

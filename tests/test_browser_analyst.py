@@ -187,3 +187,24 @@ def test_date_range_excluding_the_seed_empties_the_map_and_the_list(page):
     open_map(page, page.url.replace(page.base, ""))
     assert shown_places(page) > 5
     assert page.locator(".gm-ranked li").count() == shown_places(page)
+
+
+def test_heat_map_layer_toggles_offline(page):
+    open_map(page)
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 0  # off at first
+    page.locator(".leaflet-control-layers").hover()
+    toggle = page.locator(".leaflet-control-layers-overlays label", has_text="Heat map")
+    toggle.locator("input").check()
+    page.locator("canvas.leaflet-heatmap-layer").wait_for()
+    # something was drawn: some pixel of the heat canvas is not transparent
+    drawn = page.evaluate(
+        """() => {
+            const c = document.querySelector('canvas.leaflet-heatmap-layer');
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 3; i < d.length; i += 4) if (d[i] > 0) return true;
+            return false;
+        }"""
+    )
+    assert drawn
+    toggle.locator("input").uncheck()
+    assert page.locator("canvas.leaflet-heatmap-layer").count() == 0

@@ -35,6 +35,7 @@ def map_urls() -> MapUrls:
             vendor("leaflet.markercluster", "MarkerCluster.Default.css"),
         ),
         jquery_js=vendor("jquery", "jquery.min.js"),
+        heat_js=vendor("leaflet.heat", "templates/leaflet_heat.min.js"),
         map_js=url_for("static", filename="geomap-map.js"),
         map_css=url_for("static", filename="geomap-map.css"),
         basemap=url_for("api.basemap"),
