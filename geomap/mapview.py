@@ -283,7 +283,7 @@ class OfflineHeatMap(HeatMap):
 
     def __init__(self, urls: MapUrls, data: list[list[float]], **kwargs: Any) -> None:
         super().__init__(data, **kwargs)
-        self.default_js = [("leaflet-heat.js", urls.heat_js)]
+        self.default_js = [("leaflet-heat.js", urls.heat_js or "")]
 
 
 HEAT_KINDS_LEFT_OUT = {"demonym", "continent"}  # a continent's centre is not where things are
