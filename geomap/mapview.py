@@ -33,7 +33,7 @@ from markupsafe import Markup, escape
 
 from geomap.errors import ConfigError, DataMissingError
 from geomap.filters import Filters
-from geomap.models import Article, Focus, Geometry
+from geomap.models import Article, Focus, Geometry, Place
 from geomap.store import (
     MentionRow,
     PlaceSummary,
@@ -131,13 +131,18 @@ class MapOptions:
     filters: Filters | None = None  # dates, confidence, feed... (see geomap.filters)
     frame: Box | None = None  # what the map opens on (the focus); None = every place
     shown: int = 0  # set by store_map: how many places the map holds
+    label: str = "gazetteer"  # "gazetteer": the neutral name; "used": the articles' most used
+    used_names: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # by place id
 
 
 # -- escaping helpers ------------------------------------------------------------------------------
 
 
-def excerpt_html(row: MentionRow, urls: MapUrls) -> Markup:
-    """One excerpt as an ``<li>``: the sentence with the mention in ``<mark>``, then its article."""
+def excerpt_html(row: MentionRow, urls: MapUrls, place_name: str | None = None) -> Markup:
+    """One excerpt as an ``<li>``: the sentence with the mention in ``<mark>``, then its article.
+
+    When the article calls the place otherwise than ``place_name`` (Artsakh for
+    Nagorno-Karabakh), the excerpt starts with the name the article used."""
     text = row.excerpt or row.text
     start, end = row.mark_start, row.mark_end
     if start is None or end is None or not (0 <= start < end <= len(text)):
@@ -153,8 +158,11 @@ def excerpt_html(row: MentionRow, urls: MapUrls) -> Markup:
     quote += escape(after)
     title = row.article_title or row.article_id
     date = Markup(" <time>{}</time>").format(row.article_date) if row.article_date else ""
-    return Markup('<li><q>{}</q> <a href="{}">{}</a>{}</li>').format(
-        quote, urls.article_href(row.article_id), title, date
+    used = ""
+    if place_name is not None and row.text.casefold() != place_name.casefold():
+        used = Markup('<span class="gm-used">as “{}”:</span> ').format(row.text)
+    return Markup('<li>{}<q>{}</q> <a href="{}">{}</a>{}</li>').format(
+        used, quote, urls.article_href(row.article_id), title, date
     )
 
 
@@ -417,9 +425,21 @@ def place_records(
         place = summary.place
         geometry = display_geometry(place.geometry) if simplify else place.geometry
         extra: dict[str, Any] = {}
+        name = place.name
+        names = contested_names(place)
+        if names:
+            extra["nm"] = names
+        used = options.used_names.get(place.id, [])
+        if any(text.casefold() != place.name.casefold() for text, _n in used):
+            extra["u"] = [[text, n] for text, n in used[:MAX_USED_NAMES]]
+            if options.label == "used" and used[0][0] != place.name:
+                name = used[0][0]
+                extra["gn"] = place.name  # the gazetteer's name, still shown and searched
         if layer_kind(place.kind) != place.kind:
             extra["l"] = layer_kind(place.kind)
-        aliases = [a for a in place.aliases if a != place.name]
+        aliases = [a for a in place.aliases if a != name]
+        if name != place.name and place.name not in aliases:
+            aliases.insert(0, place.name)
         if aliases:
             extra["a"] = aliases
         if place.status:
@@ -434,16 +454,29 @@ def place_records(
                 inline = min(FALLBACK_INLINE, summary.mentions)
         if inline and mentions_for is not None:
             rows = mentions_for(place.id, inline)
-            extra["x"] = "".join(excerpt_html(r, urls) for r in rows)
+            extra["x"] = "".join(excerpt_html(r, urls, place.name) for r in rows)
             extra["xn"] = len(rows)
             budget -= len(rows)
         kind = kinds.setdefault(place.kind, len(kinds))
         if kind == len(kind_names):
             kind_names.append(place.kind)
         records.append(
-            [place.id, place.name, kind, summary.mentions, encode_geometry(geometry), extra or 0]
+            [place.id, name, kind, summary.mentions, encode_geometry(geometry), extra or 0]
         )
     return records
+
+
+MAX_USED_NAMES = 8  # names the articles used, listed in a popup
+LABELS = ("gazetteer", "used")
+
+
+def contested_names(place: Place) -> list[list[str]]:
+    """The curated ``names`` of a contested place as [name, lang, usage] (usage may be "")."""
+    out = []
+    for entry in place.extra.get("names") or ():
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            out.append([entry["name"], str(entry.get("lang") or ""), str(entry.get("usage") or "")])
+    return out
 
 
 def decode_places(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -574,6 +607,7 @@ def store_map(store: Store, urls: MapUrls, options: MapOptions | None = None) ->
     filters = options.filters
     places = store.places(article=article, display=True, with_articles=layers, filters=filters)
     options.shown = len(places)
+    options.used_names = store.used_names(Filters(article=article) if article else filters)
     if options.frame is None:
         if article is not None:
             options.frame = store.focus(article).bbox

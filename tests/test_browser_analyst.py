@@ -208,3 +208,21 @@ def test_heat_map_layer_toggles_offline(page):
     assert drawn
     toggle.locator("input").uncheck()
     assert page.locator("canvas.leaflet-heatmap-layer").count() == 0
+
+
+def test_karabakh_popup_lists_its_names_with_their_usage(page):
+    from test_browser import click_area
+
+    open_map(page)
+    click_area(page, "Nagorno-Karabakh")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for()
+    names = popup.locator(".gm-popup-names li")
+    rows = {n.split(" – ")[0]: n for n in names.all_inner_texts()}
+    assert "Armenian" in rows["Artsakh"] and "hy" in rows["Artsakh"]
+    assert "international" in rows["Nagorno-Karabakh"]
+    # each excerpt says which name its article used
+    popup.locator(".gm-excerpts li").first.wait_for()
+    used = popup.locator(".gm-excerpts li", has=page.locator("mark", has_text="Artsakh"))
+    assert used.count() >= 1 and "as “Artsakh”" in used.first.inner_text()
+    assert "Artsakh ×" in popup.locator(".gm-popup-used").inner_text()

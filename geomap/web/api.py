@@ -97,7 +97,7 @@ def place_mentions(place_id: str) -> Response:
             "end": r.end,
             "excerpt": r.excerpt,
             "confidence": round(r.confidence, 3),
-            "html": str(excerpt_html(r, urls)),
+            "html": str(excerpt_html(r, urls, place.name)),
         }
         for r in rows
     ]

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from geomap.articles import parse_upload, split_date_prefix
 from geomap.errors import InputError
 from geomap.filters import Filters, Histogram, histogram
-from geomap.mapview import MapOptions, MapUrls, render_parts, store_map
+from geomap.mapview import LABELS, MapOptions, MapUrls, render_parts, store_map
 from geomap.models import Article, Resolution
 from geomap.store import ingest
 from geomap.web import get_store, parse_articles
@@ -55,8 +55,14 @@ def _tiles() -> str | None:
 def index() -> str:
     store = get_store()
     filters = Filters.from_args(request.args)
+    label = request.args.get("label") or "gazetteer"
+    if label not in LABELS:
+        raise InputError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
     options = MapOptions(
-        tiles=_tiles(), focus=request.args.get("place") or None, filters=filters or None
+        tiles=_tiles(),
+        focus=request.args.get("place") or None,
+        filters=filters or None,
+        label=label,
     )
     parts = render_parts(store_map(store, map_urls(), options))
     return render_template(
@@ -65,6 +71,7 @@ def index() -> str:
         counts=store.counts(),
         panel=filter_panel(filters),
         has_places=options.shown > 0,
+        label=label,
     )
 
 

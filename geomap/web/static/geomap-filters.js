@@ -79,6 +79,30 @@
     update();
   }
 
+  // A contested place's popup: every curated name with who uses it, then the names the
+  // shown articles used and how often (see "Contested names" in the README).
+  function namesPart(box, place) {
+    if (place.gn) box.appendChild(el("p", "gm-popup-gazetteer", "Gazetteer name: " + place.gn));
+    if (place.nm && place.nm.length) {
+      var list = el("ul", "gm-popup-names");
+      place.nm.forEach(function (entry) {
+        var li = el("li", "gm-name");
+        li.appendChild(el("span", "gm-name-text", entry[0]));
+        var about = [entry[2], entry[1]].filter(Boolean).join(", ");
+        if (about) li.appendChild(el("span", "gm-name-usage", " – " + about));
+        list.appendChild(li);
+      });
+      box.appendChild(el("p", "gm-popup-names-title", "Names"));
+      box.appendChild(list);
+    }
+    if (place.u && place.u.length) {
+      box.appendChild(el("p", "gm-popup-used", "In these articles: " + place.u.map(function (u) {
+        return u[0] + " ×" + u[1];
+      }).join(" · ")));
+    }
+  }
+  window.geomapPopupParts = (window.geomapPopupParts || []).concat([namesPart]);
+
   document.addEventListener("geomap:ready", function (ev) {
     var api = (window.geomapMaps || {})[ev.detail.id];
     if (!api || !api.config) return;

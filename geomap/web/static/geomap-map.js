@@ -111,6 +111,8 @@
         box.appendChild(rest);
       }
     }
+    // other scripts add their parts here (geomap-filters.js: the names of a contested place)
+    (window.geomapPopupParts || []).forEach(function (part) { part(box, place, config); });
     box.appendChild(el("p", "gm-popup-count", plural(place.c, "mention", "mentions")));
     var list = el("ol", "gm-excerpts");
     box.appendChild(list);
