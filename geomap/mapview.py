@@ -287,31 +287,18 @@ class OfflineMarkerCluster(MarkerCluster):
 
 
 class OfflineHeatMap(HeatMap):
-    """folium's heat-map layer with Leaflet.heat from the server instead of a CDN."""
+    """folium's heat-map layer with Leaflet.heat from the server instead of a CDN.
 
-    def __init__(self, urls: MapUrls, data: list[list[float]], **kwargs: Any) -> None:
-        super().__init__(data, **kwargs)
+    Built empty: geomap-filters.js fills it from the places already in the page (the
+    points, weighted by their mention counts), which saves a second copy of every
+    coordinate (~40 bytes a place)."""
+
+    def __init__(self, urls: MapUrls, **kwargs: Any) -> None:
+        super().__init__([], **kwargs)
         self.default_js = [("leaflet-heat.js", urls.heat_js or "")]
 
 
-HEAT_KINDS_LEFT_OUT = {"demonym", "continent"}  # a continent's centre is not where things are
 HEAT_LABEL = "Heat map (mentions)"
-
-
-def heat_points(places: Sequence[PlaceSummary]) -> list[list[float]]:
-    """[lat, lon, weight] per place, weight = its share of the top mention count."""
-    rows = [
-        s
-        for s in places
-        if s.place.lat is not None
-        and s.place.lon is not None
-        and s.place.kind not in HEAT_KINDS_LEFT_OUT
-    ]
-    top = max((s.mentions for s in rows), default=0)
-    return [
-        [round(float(s.place.lat or 0), 4), round(float(s.place.lon or 0), 4), s.mentions / top]
-        for s in rows
-    ]
 
 
 class PlaceLayer(JSCSSMixin, MacroElement):
@@ -582,11 +569,11 @@ def build_map(
         "focusBounds": leaflet_bounds(options.frame) if places else None,
         "maxFitZoom": 8,
     }
-    PlaceLayer(urls, config).add_to(m)
-    heat = heat_points(places)
-    if urls.heat_js and heat:
+    if urls.heat_js and any(s.place.geometry.get("type") == "Point" for s in places):
         # off at first: the reader turns density on in the layer control
-        OfflineHeatMap(urls, heat, name=HEAT_LABEL, show=False, radius=22, blur=18).add_to(m)
+        heat = OfflineHeatMap(urls, name=HEAT_LABEL, show=False, radius=22, blur=18).add_to(m)
+        config["heat"] = heat.get_name()
+    PlaceLayer(urls, config).add_to(m)
     collapsed = options.article is not None or len(groups) + len(article_groups) > 8
     folium.LayerControl(collapsed=collapsed).add_to(m)
     return m
@@ -607,7 +594,11 @@ def store_map(store: Store, urls: MapUrls, options: MapOptions | None = None) ->
     filters = options.filters
     places = store.places(article=article, display=True, with_articles=layers, filters=filters)
     options.shown = len(places)
-    options.used_names = store.used_names(Filters(article=article) if article else filters)
+    # the names the articles used: for every place when they label the map, else only
+    # for contested places (their popups list them; a big store need not count the rest)
+    options.used_names = store.used_names(
+        Filters(article=article) if article else filters, contested_only=options.label != "used"
+    )
     if options.frame is None:
         if article is not None:
             options.frame = store.focus(article).bbox

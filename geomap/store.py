@@ -795,14 +795,38 @@ class Store:
         )
         return {r["day"]: int(r["n"]) for r in rows}
 
+    def count_unresolved(self, filters: Filters | None = None) -> int:
+        """How many mentions the filters' articles could not place (the review panel)."""
+        where, params = _where(None, filters, mention=None, alias="u")
+        rows = self._query(
+            f"SELECT COUNT(*) FROM unresolved u JOIN articles a ON a.id = u.article_id {where}",
+            params,
+        )
+        return int(rows[0][0])
+
+    def article_titles(self, limit: int) -> list[tuple[str, str]]:
+        """(id, title) of the first ``limit`` articles in ingest order (the article menu)."""
+        rows = self._query("SELECT id, title FROM articles ORDER BY seq LIMIT ?", [limit])
+        return [(r["id"], r["title"] or r["id"]) for r in rows]
+
     def feeds(self) -> list[str]:
         """The distinct feeds (article sources, a JSONL file once), sorted."""
         rows = self._query("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")
         return sorted({f for f in (feed_of(r["source"]) for r in rows) if f})
 
-    def used_names(self, filters: Filters | None = None) -> dict[str, list[tuple[str, int]]]:
-        """Per place, the names its mentions used and how often, most used first."""
+    def used_names(
+        self, filters: Filters | None = None, *, contested_only: bool = False
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Per place, the names its mentions used and how often, most used first.
+
+        ``contested_only``: only places whose curated record tags its names (``names`` in
+        ``extra``), which keeps the query cheap on big stores."""
         where, params = _where(None, filters)
+        if contested_only:
+            where += (" AND " if where else "WHERE ") + (
+                "m.place_id IN (SELECT id FROM places WHERE extra LIKE ?)"
+            )
+            params = [*params, '%"names"%']  # a JSON key (or, rarely, a value: harmless)
         rows = self._query(
             "SELECT m.place_id, m.text, COUNT(*) AS n FROM mentions m"
             f" JOIN articles a ON a.id = m.article_id {where} GROUP BY m.place_id, m.text",

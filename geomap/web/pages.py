@@ -72,6 +72,7 @@ def index() -> str:
         panel=filter_panel(filters),
         has_places=options.shown > 0,
         label=label,
+        max_article_menu=MAX_ARTICLE_MENU,
     )
 
 
@@ -91,6 +92,8 @@ class FilterPanel:
     downloads: list[tuple[str, str]]  # (label, url)
     unresolved: int
 
+
+MAX_ARTICLE_MENU = 300  # more articles than this: the article filter is a text field
 
 DOWNLOADS = (
     ("geojson", "GeoJSON"),
@@ -112,10 +115,10 @@ def filter_panel(filters: Filters) -> FilterPanel:
         filters=filters,
         query=urlencode(query),
         histogram=histogram(store.mentions_by_day(filters)),
-        articles=[(s.article.id, s.article.title or s.article.id) for s in store.articles()],
+        articles=store.article_titles(MAX_ARTICLE_MENU + 1),
         feeds=store.feeds(),
         downloads=[(label, _url("api.export", fmt=fmt, **query)) for fmt, label in DOWNLOADS],
-        unresolved=len(store.unresolved(filters=filters)),
+        unresolved=store.count_unresolved(filters),
     )
 
 

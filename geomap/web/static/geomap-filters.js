@@ -103,10 +103,24 @@
   }
   window.geomapPopupParts = (window.geomapPopupParts || []).concat([namesPart]);
 
+  // The heat-map layer (folium's HeatMap, built empty) gets the point places of the page,
+  // each weighted by log(1 + mentions) against the most mentioned one: with counts as
+  // skewed as news makes them, a linear weight shows one spot and nothing else.
+  function fillHeat(api) {
+    var layer = api.config.heat && window[api.config.heat];
+    if (!layer) return;
+    var points = api.entries.filter(function (e) { return e.place.p && e.place.k !== "demonym"; });
+    var top = Math.log1p(points.reduce(function (m, e) { return Math.max(m, e.place.c); }, 0));
+    layer.setLatLngs(points.map(function (e) {
+      return [e.place.p[1], e.place.p[0], top ? Math.log1p(e.place.c) / top : 1];
+    }));
+  }
+
   document.addEventListener("geomap:ready", function (ev) {
     var api = (window.geomapMaps || {})[ev.detail.id];
     if (!api || !api.config) return;
     frameControl(api);
+    fillHeat(api);
     downloadKinds(api);
   });
   if (document.readyState === "loading") {
