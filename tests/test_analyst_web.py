@@ -132,3 +132,16 @@ def test_heat_map_script_is_served_by_the_app(client):
     script = client.get(src)
     assert script.status_code == 200 and b"heatLayer" in script.data
     assert client.get("/static/vendor/leaflet.heat/__init__.py").status_code == 404
+
+
+def test_filter_sidebar_escapes_titles_and_feeds(app, client, xss_result):
+    import dataclasses
+
+    article = dataclasses.replace(xss_result.articles[0], source="<b>feed</b>.jsonl line 1")
+    with Store(app.config["DATABASE"]) as store:
+        store.save(dataclasses.replace(xss_result, articles=(article,)))
+    html = client.get("/").get_data(as_text=True)
+    sidebar = html[html.index('<aside class="gm-filters"') : html.index("</aside>")]
+    assert "Title &lt;script&gt;window.pwned=1;alert(1)&lt;/script&gt;" in sidebar
+    assert "&lt;b&gt;feed&lt;/b&gt;.jsonl" in sidebar
+    assert "<script>" not in sidebar and "<img" not in sidebar and "<b>" not in sidebar

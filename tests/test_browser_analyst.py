@@ -226,3 +226,26 @@ def test_karabakh_popup_lists_its_names_with_their_usage(page):
     used = popup.locator(".gm-excerpts li", has=page.locator("mark", has_text="Artsakh"))
     assert used.count() >= 1 and "as “Artsakh”" in used.first.inner_text()
     assert "Artsakh ×" in popup.locator(".gm-popup-used").inner_text()
+
+
+def test_downloads_leave_out_kinds_switched_off(page):
+    def kinds():
+        href = page.locator("a[data-export][href*='kml']").get_attribute("href")
+        return set(href.split("kind=")[1].split("&")[0].split("%2C"))
+
+    open_map(page)
+    # demonyms are off by default, so the download leaves them out too
+    assert "demonym" not in kinds() and {"city", "country", "region"} <= kinds()
+    page.locator(".leaflet-control-layers").hover()
+    page.locator(".leaflet-control-layers-overlays label", has_text="Cities").locator(
+        "input"
+    ).uncheck()
+    assert "city" not in kinds() and {"country", "region"} <= kinds()
+    page.locator(".leaflet-control-layers-overlays label", has_text="Nationalities").locator(
+        "input"
+    ).check()
+    page.locator(".leaflet-control-layers-overlays label", has_text="Cities").locator(
+        "input"
+    ).check()
+    href = page.locator("a[data-export][href*='kml']").get_attribute("href")
+    assert "kind=" not in href  # everything shown: no kind filter
