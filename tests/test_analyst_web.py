@@ -145,3 +145,40 @@ def test_filter_sidebar_escapes_titles_and_feeds(app, client, xss_result):
     assert "Title &lt;script&gt;window.pwned=1;alert(1)&lt;/script&gt;" in sidebar
     assert "&lt;b&gt;feed&lt;/b&gt;.jsonl" in sidebar
     assert "<script>" not in sidebar and "<img" not in sidebar and "<b>" not in sidebar
+
+
+def test_store_selection_by_day_feed_and_confidence(tmp_path):
+    from dataclasses import replace
+
+    with Store(tmp_path / "s.db") as store:
+        for art_id, date, source in [
+            ("a", "2023-10-13", "wire.jsonl line 1"),
+            ("b", "2023-10-20", "wire.jsonl line 2"),
+            ("c", None, "notes_file.txt"),
+            ("d", "2023-10-20", "wire.jsonl"),
+            ("e", None, "notesXfile.txt line 1"),
+        ]:
+            art = Article(art_id, "Baku and Yerevan.", date=date, source=source)
+            result = build_result(
+                art, {"Baku": SAMPLE_PLACES["Baku"], "Yerevan": SAMPLE_PLACES["Yerevan"]}
+            )
+            if art_id == "b":  # one low-confidence mention
+                low = replace(result.resolutions[0], confidence=0.2)
+                result = replace(result, resolutions=(low, *result.resolutions[1:]))
+            store.save(result)
+        assert store.mentions_by_day() == {"2023-10-13": 2, "2023-10-20": 4, None: 4}
+        assert store.feeds() == ["notesXfile.txt", "notes_file.txt", "wire.jsonl"]
+        wire = Filters(feed="wire.jsonl")
+        assert [a.id for a in store.matching_articles(filters=wire)] == ["a", "b", "d"]
+        # "_" in a feed name is a literal, not LIKE's any-character
+        assert [a.id for a in store.matching_articles(filters=Filters(feed="notes_file.txt"))] == [
+            "c"
+        ]
+        dated = Filters(date_from="2023-10-14")
+        arts, res = store.selection(filters=dated)
+        assert [a.id for a in arts] == ["b", "d"] and len(res) == 4
+        sure = Filters(date_from="2023-10-14", min_confidence=0.5)
+        assert len(store.selection(filters=sure)[1]) == 3
+        counts = {p.place.name: p.mentions for p in store.places(filters=sure)}
+        assert counts == {"Yerevan": 2, "Baku": 1}
+        assert store.mentions_by_day(sure) == {"2023-10-13": 2, "2023-10-20": 3, None: 4}
