@@ -165,3 +165,13 @@ def test_places_geojson_takes_a_date_range(client):
     assert none["features"] == [] and none["articles"] == []
     bad = client.get("/places.geojson?from=yesterday")
     assert bad.status_code == 400 and b"YYYY-MM-DD" in bad.data
+
+
+@needs_gdal
+@pytest.mark.parametrize("fmt", ["kml", "gpkg"])
+def test_an_empty_selection_is_still_a_valid_file(store_db, tmp_path, fmt):
+    target = tmp_path / f"empty.{fmt}"
+    out = export(store_db, "--format", fmt, "--to", "2000-01-01", "-o", str(target))
+    assert out.exit_code == 0 and "wrote 0 places" in out.stderr
+    layers = ogr_layers(target)
+    assert layers and set(layers.values()) == {0}
