@@ -54,7 +54,7 @@ CONTEXT_READINGS = 3  # how many readings of each name count as context
 PROVINCE_OF_CITY = -3.0
 CITY_SHARE_OF_PROVINCE = 0.5
 STRAY_CONFIDENCE = 0.3  # below the default threshold: such a reading is reported, not drawn
-STRAY_MAX_POPULATION = 250_000
+STRAY_MAX_POPULATION = 1_000_000
 REGION_KINDS = {"admin1", "region", "province", "county", "exclave"}
 REGION_SUFFIXES = (
     "Oblast",
