@@ -455,12 +455,13 @@ def _proper_runs(doc: Any) -> list[tuple[int, int]]:
     """Character spans of consecutive proper nouns ("Chasiv Yar", "Deir el-Balah")."""
     runs: list[tuple[int, int]] = []
     start = end = -1
+    text = doc.text  # (spaCy joins its tokens anew each time it is asked)
     for t in doc:
         word = t.tag_ in ("NNP", "NNPS") and t.text[:1].isalpha()
         joined = start >= 0 and (
-            (t.idx == end + 1 and doc.text[end] == " ")
+            (t.idx == end + 1 and text[end] == " ")
             or (t.idx == end and t.text in ("-", "'", "’"))
-            or (t.idx == end and doc.text[end - 1] in "-'’")
+            or (t.idx == end and text[end - 1] in "-'’")
         )
         if (word or (joined and t.text in ("-", "'", "’"))) and (start < 0 or joined):
             if start < 0:
@@ -474,7 +475,7 @@ def _proper_runs(doc: Any) -> list[tuple[int, int]]:
             start, end = t.idx, t.idx + len(t.text)
     if start >= 0:
         runs.append((start, end))
-    return [(s, e) for s, e in runs if doc.text[e - 1] not in "-'’"]
+    return [(s, e) for s, e in runs if text[e - 1] not in "-'’"]
 
 
 def _sub_spans(text: str, start: int, end: int, most: int = 3) -> Iterator[tuple[int, int]]:
