@@ -14,9 +14,11 @@ from geomap.errors import GeomapError
 
 def _engine(ctx: click.Context, progress: bool = True, **flags: Any):
     from geomap.cli import settings_from
+    from geomap.corrections import rules_from
     from geomap.pipeline import Engine
 
-    return Engine(settings_from(ctx, **flags), progress=progress)
+    settings = settings_from(ctx, **flags)
+    return Engine(settings, progress=progress, rules=rules_from(settings.db_path))
 
 
 def geocoder_options(fn):
@@ -81,6 +83,13 @@ def geocoder_options(fn):
     "1: a single process). The output is the same either way.",
 )
 @geocoder_options
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Apply the corrections of this store (default: GEOMAP_DB, else the per-user store); "
+    "nothing is written to it.",
+)
 @click.pass_context
 def parse(
     ctx: click.Context,
@@ -91,7 +100,8 @@ def parse(
     **flags: Any,
 ) -> None:
     """Find and resolve the places in FILES (.txt, .html, .json, .jsonl, folders, or - for
-    stdin) and print them; nothing is stored. Exit status 2 if any input failed."""
+    stdin) and print them; nothing is stored. The store's corrections apply. Exit status 2
+    if any input failed."""
     from geomap.articles import iter_articles
     from geomap.cli import settings_from
     from geomap.errors import InputError
@@ -115,7 +125,14 @@ def parse(
 
         settings = settings_from(ctx, **flags)
         ensure_index(settings.index_file, progress=True)  # once here, not in every worker
-        parsed = (p for batch in parse_parallel(settings, good, n_workers) for p in batch.parsed)
+        from geomap.corrections import rules_from
+
+        rules = rules_from(settings.db_path)
+        parsed = (
+            p
+            for batch in parse_parallel(settings, good, n_workers, rules=rules)
+            for p in batch.parsed
+        )
     for article, res in parsed:
         articles.append(article)
         resolutions.extend(res)

@@ -24,13 +24,14 @@ class EnginePlugin(WorkerPlugin):
 
     name = "geomap-engine"
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, rules: Sequence[Any] = ()) -> None:
         self.settings = settings
+        self.rules = tuple(rules)  # editors' corrections
 
     def setup(self, worker: Any) -> None:
         from geomap.pipeline import Engine
 
-        worker.geomap_engine = Engine(self.settings)
+        worker.geomap_engine = Engine(self.settings, rules=self.rules)
 
     def teardown(self, worker: Any) -> None:
         worker.geomap_engine = None
@@ -64,6 +65,7 @@ def run_on_cluster(
     db_url: str | None = None,
     batch_size: int = DEFAULT_BATCH,
     retries: int = 3,
+    rules: Sequence[Any] = (),
     on_batch: Callable[[BatchResult, int], None] | None = None,
 ) -> Iterator[BatchResult]:
     """Submit batches to the Dask scheduler at ``scheduler`` (``tcp://host:8786``).
@@ -78,7 +80,7 @@ def run_on_cluster(
     except (OSError, TimeoutError) as exc:
         raise InputError(f"{scheduler}: cannot reach the Dask scheduler ({exc})") from exc
     with client:
-        client.register_plugin(EnginePlugin(settings))
+        client.register_plugin(EnginePlugin(settings, rules))
         parts = batches(articles, batch_size)
         futures = client.map(cluster_batch, parts, db_url=db_url, retries=retries, pure=False)
         sizes = {f.key: len(p) for f, p in zip(futures, parts, strict=True)}

@@ -138,6 +138,9 @@ DIRECTIONS = re.compile(
 CUE = "cue"  # Mention.label: the text says this is a place ("the village of X")
 POSSIBLE = "possible"  # Mention.label: a proper name that is a place only if the gazetteers
 # have it in the article's focus (resolution decides; otherwise it is dropped)
+LISTED = "listed"  # the same, after a locative word or in a list of places ("entered X",
+# "Beit Hanoun and X"): when no gazetteer has the name at all, it is listed as unresolved
+# (and asked online) instead of dropped
 
 # A place name as news writes it: capitalised words, with apostrophes and hyphens inside
 # (Be'eri, Mar'yinka, Al-Fashir) and Arabic/Romance particles between (Deir el-Balah).
@@ -181,7 +184,10 @@ _TITLE = re.compile(
     r"Minister|minister|Premier|Chancellor|Commander|commander|spokesman|spokeswoman|"
     r"spokesperson|Sheikh|Imam|Rabbi|Father|Bishop|Mayor|mayor|Governor|governor|Chief|"
     r"chief|King|Queen|Prince|Emir|Senator|journalist|photographer|resident|farmer|"
-    r"Ambassador|ambassador|Secretary|envoy|leader|Mrs|named|surnamed))\s+$"
+    r"Ambassador|ambassador|Secretary|envoy|leader|Mrs|named|surnamed|Superintendent|"
+    r"Headmaster|Coach|coach|Officer|officer|Deputy|Sheriff|Judge|Justice|Detective|Trooper|"
+    r"Councilman|Councilwoman|Commissioner|Director|Chairman|Chairwoman|Professor|Prof|Rev|"
+    r"Pastor|Rep|Speaker|Attorney|Dr))\s+$"
 )
 # Words after a name that show it names a unit, an organisation or a person talking.
 _NOT_PLACE_AFTER = re.compile(
@@ -225,7 +231,68 @@ _LOCATIVE_BEFORE = re.compile(
     r"\s+(?:the\s+)?(?:(?:nearby|neighbouring|neighboring|frontline|front-line)\s+)?$",
     re.IGNORECASE,
 )
-_LIST_JOINER = re.compile(r"^(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$")
+# The locative words that outweigh spaCy's reading of a person or an organisation.
+_STRONG_LOCATIVE = re.compile(
+    r"\b(?:in|near|outside|around|toward|towards|into|through|across|via|"
+    r"(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|"
+    r"north-west|south-east|south-west)\s+of|outskirts\s+of|edge\s+of|entered|entering|"
+    r"captured|capturing|recaptured|retook|retaking|liberated|shelled|shelling|seized|"
+    r"seizing|besieged|encircled|bombed|stormed|fled|evacuated|surrounded|abandoned|"
+    r"villages?|towns?)\s+(?:the\s+)?(?:(?:nearby|neighbouring|neighboring|frontline|"
+    r"front-line)\s+)?$",
+    re.IGNORECASE,
+)
+# Last words that make a name a building or a business, not a town.
+FACILITY_HEADS = frozenset(
+    {
+        "center",
+        "centre",
+        "school",
+        "library",
+        "court",
+        "museum",
+        "college",
+        "theater",
+        "theatre",
+        "hospital",
+        "church",
+        "corp",
+        "corporation",
+        "inc",
+        "ltd",
+        "llc",
+        "co",
+        "company",
+        "construction",
+        "gallery",
+        "condominiums",
+        "racetrack",
+        "amphitheatre",
+        "amphitheater",
+        "arena",
+        "stadium",
+        "mall",
+        "hotel",
+        "university",
+        "institute",
+        "bank",
+        "club",
+        "market",
+        "store",
+        "restaurant",
+        "cafe",
+        "bar",
+        "studio",
+        "studios",
+        "clinic",
+        "academy",
+        "foundation",
+        "society",
+        "association",
+        "union",
+        "group",
+    }
+)
 
 
 def word_frequency(name: str) -> float:
@@ -388,12 +455,13 @@ def _proper_runs(doc: Any) -> list[tuple[int, int]]:
     """Character spans of consecutive proper nouns ("Chasiv Yar", "Deir el-Balah")."""
     runs: list[tuple[int, int]] = []
     start = end = -1
+    text = doc.text  # (spaCy joins its tokens anew each time it is asked)
     for t in doc:
         word = t.tag_ in ("NNP", "NNPS") and t.text[:1].isalpha()
         joined = start >= 0 and (
-            (t.idx == end + 1 and doc.text[end] == " ")
+            (t.idx == end + 1 and text[end] == " ")
             or (t.idx == end and t.text in ("-", "'", "’"))
-            or (t.idx == end and doc.text[end - 1] in "-'’")
+            or (t.idx == end and text[end - 1] in "-'’")
         )
         if (word or (joined and t.text in ("-", "'", "’"))) and (start < 0 or joined):
             if start < 0:
@@ -407,7 +475,7 @@ def _proper_runs(doc: Any) -> list[tuple[int, int]]:
             start, end = t.idx, t.idx + len(t.text)
     if start >= 0:
         runs.append((start, end))
-    return [(s, e) for s, e in runs if doc.text[e - 1] not in "-'’"]
+    return [(s, e) for s, e in runs if text[e - 1] not in "-'’"]
 
 
 def _sub_spans(text: str, start: int, end: int, most: int = 3) -> Iterator[tuple[int, int]]:
@@ -619,14 +687,16 @@ class MentionFinder:
         #    focus (resolution decides). spaCy's person/organisation label stands unless a
         #    locative word or a list of places says otherwise.
         edges = {x for run in runs for x in run}
+        vouched = bytearray(occupied)  # names taken on firmer grounds than being proper nouns
         possible: set[str] = set()
         for rs, re_ in runs:
             for s, e in _sub_spans(text, rs, re_):
                 if any(occupied[s:e]):
                     continue
                 around = containing_ent(s, e)
-                if self._possible_ok(text, s, e, person_words, around, occupied, edges):
-                    take(s, e, POSSIBLE)
+                label = self._possible_label(text, s, e, person_words, around, vouched, edges)
+                if label:
+                    take(s, e, label)
                     possible.add(text[s:e])
         # A name read as possibly a place once is one wherever the article repeats it.
         for rs, re_ in runs:
@@ -675,7 +745,7 @@ class MentionFinder:
             return False
         return not (_TITLE.search(text[max(0, s - 30) : s]) or _NOT_PLACE_AFTER.match(text, e))
 
-    def _possible_ok(
+    def _possible_label(
         self,
         text: str,
         s: int,
@@ -684,26 +754,39 @@ class MentionFinder:
         ent: _Span | None,
         occupied: bytearray,
         edges: set[int],
-    ) -> bool:
+    ) -> str | None:
+        """The label a proper name not otherwise found gets: POSSIBLE, LISTED, or None."""
         surface = text[s:e]
         if len(surface) < 3 or not surface[0].isupper() or surface.isupper():
-            return False
-        own = ent.start if ent is not None and ent.label == "PERSON" else None
+            return None
+        # spaCy's reading this very span as a person is weighed below; a word of a longer
+        # person name ("Ed Hightower") is someone's name
+        whole = ent is not None and (ent.label, ent.start, ent.end) == ("PERSON", s, e)
+        own = ent.start if whole and ent is not None else None
         if any(self._is_person_word(w, person_words, own) for w in surface.split()):
-            return False  # a word of someone's name elsewhere in the article
+            return None  # a word of someone's name elsewhere in the article
         if min(word_frequency(w) for w in surface.split()) >= POSSIBLE_MAX_ZIPF:
-            return False  # "Defence", "Monday", "Police": words first, places rarely
+            return None  # "Defence", "Monday", "Police": words first, places rarely
         if normalize(surface) in self.not_places:
-            return False
+            return None
         before = text[max(0, s - 40) : s]
         if _TITLE.search(before) or _OPERATION.search(before) or _NOT_PLACE_AFTER.match(text, e):
-            return False
-        if ent is None or ent.label not in _NON_PLACE_LABELS:
-            return True
-        # spaCy read a person or an organisation: a locative word or a list of places wins
-        if _LOCATIVE_BEFORE.search(before):
-            return True
-        return _in_place_list(text, s, e, occupied, edges)
+            return None
+        if surface.split()[-1].lower().strip(".") in FACILITY_HEADS:
+            return None  # "Cora Kelly Elementary School", "Alstom Corp.": not a town
+        # A locative word or a list of places says "place"; against spaCy's reading of a
+        # person or an organisation only a strong one does ("entered X", not "to X").
+        spacy_says_not = ent is not None and ent.label in _NON_PLACE_LABELS
+        listed_with_place = _in_place_list(text, s, e, occupied, set())
+        if whole and listed_with_place and word_frequency(surface.split()[0]) >= 3.0:
+            listed_with_place = False  # "Anna Eshoo of California, and Frank Pallone"
+        if _STRONG_LOCATIVE.search(before) or listed_with_place:
+            return LISTED
+        if not spacy_says_not:
+            return LISTED if _LOCATIVE_BEFORE.search(before) else POSSIBLE
+        if _LOCATIVE_BEFORE.search(before) or _in_place_list(text, s, e, occupied, edges):
+            return POSSIBLE  # places only if the focus has them
+        return None
 
     @staticmethod
     def _person_words(text: str, ents: list[_Span]) -> dict[str, set[int]]:

@@ -75,11 +75,11 @@ def parse_batch(engine: Any, articles: list[Article]) -> BatchResult:
 _ENGINE: Any = None  # the engine of this pool worker, loaded once by _init_worker
 
 
-def _init_worker(settings: Settings) -> None:
+def _init_worker(settings: Settings, rules: Sequence[Any]) -> None:
     global _ENGINE
     from geomap.pipeline import Engine
 
-    _ENGINE = Engine(settings)
+    _ENGINE = Engine(settings, rules=rules)
 
 
 def _pool_batch(articles: list[Article]) -> BatchResult:
@@ -93,6 +93,7 @@ def parse_parallel(
     *,
     batch_size: int = DEFAULT_BATCH,
     engine: Any = None,
+    rules: Sequence[Any] = (),
 ) -> Iterator[BatchResult]:
     """Parse ``articles`` on ``workers`` processes; one result per batch, in input order.
 
@@ -102,7 +103,7 @@ def parse_parallel(
         if engine is None:
             from geomap.pipeline import Engine
 
-            engine = Engine(settings)
+            engine = Engine(settings, rules=rules)
         for batch in batches(articles, batch_size):
             yield parse_batch(engine, batch)
         return
@@ -110,7 +111,10 @@ def parse_parallel(
     # threads) and import geomap once; the initializer then loads one engine each
     context = get_context("forkserver")
     with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(settings,)
+        max_workers=workers,
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(settings, tuple(rules)),
     ) as pool:
         yield from pool.map(_pool_batch, batches(articles, batch_size))
 
@@ -148,6 +152,7 @@ def ingest_articles(
         on_progress(len(articles) - len(todo))
     if not todo:
         return report
+    rules = store.corrections(active_only=True)  # editors' corrections apply to new articles
 
     def take(result: BatchResult) -> None:
         report.errors.extend(result.errors)
@@ -163,6 +168,7 @@ def ingest_articles(
             todo,
             db_url=db_url,
             batch_size=batch_size,
+            rules=rules,
             on_batch=(lambda _r, n: on_progress(n)) if on_progress else None,
         ):
             take(result)
@@ -172,7 +178,7 @@ def ingest_articles(
     n = choose_workers(workers, len(todo))
     if n > 1:
         ensure_index(settings.index_file, progress=True)  # built once here, not per worker
-    for result in parse_parallel(settings, todo, n, batch_size=batch_size):
+    for result in parse_parallel(settings, todo, n, batch_size=batch_size, rules=rules):
         take(result)
         if on_progress is not None:
             on_progress(len(result.parsed) + len(result.errors))

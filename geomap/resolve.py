@@ -14,8 +14,9 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from geomap.extract import CUE, POSSIBLE, REGION_HINT, name_variants
+from geomap.extract import CUE, LISTED, POSSIBLE, REGION_HINT, name_variants
 from geomap.gazetteer.base import haversine_km, normalize
 from geomap.models import Candidate, Focus, FocusArea, Mention, Place, Resolution
 
@@ -53,7 +54,7 @@ CONTEXT_READINGS = 3  # how many readings of each name count as context
 PROVINCE_OF_CITY = -3.0
 CITY_SHARE_OF_PROVINCE = 0.5
 STRAY_CONFIDENCE = 0.3  # below the default threshold: such a reading is reported, not drawn
-STRAY_MAX_POPULATION = 250_000
+STRAY_MAX_POPULATION = 1_000_000
 REGION_KINDS = {"admin1", "region", "province", "county", "exclave"}
 REGION_SUFFIXES = (
     "Oblast",
@@ -162,6 +163,10 @@ def _inside(area: Candidate, c: Candidate) -> bool:
     return bool(shape(geom).contains(Point(c.lon, c.lat)))
 
 
+def _is_area(c: Candidate) -> bool:
+    return c.geometry is not None and c.geometry.get("type") in ("Polygon", "MultiPolygon")
+
+
 def _admin1_key(c: Candidate) -> str | None:
     """The id of the admin-1 region a candidate is (or lies in), to compare across layers."""
     if c.kind == "admin1":
@@ -259,7 +264,9 @@ class Resolver:
         possible names are places (those the gazetteers have there) and where the names a
         cue marks as places lie, and everything is resolved again with them."""
         groups = self._groups(mentions)
-        possible = {k for k, g in groups.items() if all(m.label == POSSIBLE for m in g.mentions)}
+        possible = {
+            k for k, g in groups.items() if all(m.label in (POSSIBLE, LISTED) for m in g.mentions)
+        }
         firm = {k: g for k, g in groups.items() if k not in possible}
         results = self._resolve_groups(firm)
         cued = [g for g in firm.values() if any(m.label == CUE for m in g.mentions)]
@@ -270,9 +277,9 @@ class Resolver:
         # article vouches for on their own (a cued "Kut" read as Al-Kut must not pull it).
         cued_mentions = {id(m) for g in cued for m in g.mentions}
         vouched = [r for r in results if id(r.mention) not in cued_mentions]
-        focus = article_focus(vouched)
+        focus = article_focus(vouched, frame=False)
         if not focus.countries:
-            focus = article_focus(results)
+            focus = article_focus(results, frame=False)
         changed = False
         if self.spelled_like is not None and focus.countries:
             # a name no gazetteer has as written may be another romanisation of one there
@@ -287,6 +294,10 @@ class Resolver:
             g.candidates = kept
         for k in possible:
             g = groups[k]
+            if not g.candidates and any(m.label == LISTED for m in g.mentions):
+                firm[k] = g  # named like a place, known nowhere: reported, asked online
+                changed = True
+                continue
             g.candidates = [c for c in g.candidates if _in_focus(c, focus)]
             if g.candidates:
                 firm[k] = g
@@ -434,6 +445,8 @@ class _Context:
     countries: dict[str, dict[str, float]]
     admin1: dict[str, dict[str, float]]
     points: list[tuple[str, float, float, float]]  # key, lat, lon, weight
+    # regions with an outline but no one country (Gaza Strip, Nagorno-Karabakh): key, shape, weight
+    areas: list[tuple[str, Any, float]] = field(default_factory=list)
     exclude: str = ""
 
     @classmethod
@@ -441,10 +454,16 @@ class _Context:
         countries: dict[str, dict[str, float]] = defaultdict(dict)
         admin1: dict[str, dict[str, float]] = defaultdict(dict)
         points = []
+        areas = []
         for key, dist in dists.items():
             for p, cand in dist:
                 if p < CONTEXT_MIN_WEIGHT:
                     continue
+                if cand.country is None and cand.kind in REGION_KINDS and _is_area(cand):
+                    from shapely.geometry import shape
+                    from shapely.prepared import prep
+
+                    areas.append((key, prep(shape(cand.geometry)), p))
                 if cand.country:
                     countries[cand.country][key] = max(p, countries[cand.country].get(key, 0.0))
                 region = _admin1_key(cand)
@@ -452,10 +471,10 @@ class _Context:
                     admin1[region][key] = max(p, admin1[region].get(key, 0.0))
                 if cand.kind in POINT_KINDS:
                     points.append((key, cand.lat, cand.lon, p))
-        return cls(dict(countries), dict(admin1), points)
+        return cls(dict(countries), dict(admin1), points, areas)
 
     def without(self, key: str) -> _Context:
-        return _Context(self.countries, self.admin1, self.points, exclude=key)
+        return _Context(self.countries, self.admin1, self.points, self.areas, exclude=key)
 
     def has_focus(self, exclude_country: str | None) -> bool:
         """Whether the rest of the article clearly places itself in some other country."""
@@ -483,6 +502,20 @@ class _Context:
             why.append(
                 "article names places in it" if c.kind == "admin1" else "article names its state"
             )
+        if c.kind in POINT_KINDS and self.areas:
+            from shapely.geometry import Point
+
+            inside = max(
+                (
+                    w
+                    for key, area, w in self.areas
+                    if key != self.exclude and area.contains(Point(c.lon, c.lat))
+                ),
+                default=0.0,
+            )
+            if inside:
+                score += ADMIN1_CONTEXT * inside
+                why.append("inside a region the article names")
         if c.kind in POINT_KINDS:
             near: dict[str, float] = {}
             for key, lat, lon, w in self.points:
@@ -514,7 +547,7 @@ def _country_name(code: str) -> str:
     return str(getattr(found, "common_name", None) or found.name) if found else code
 
 
-def article_focus(resolutions: Sequence[Resolution]) -> Focus:
+def article_focus(resolutions: Sequence[Resolution], *, frame: bool = True) -> Focus:
     """The countries and admin-1 regions an article's placed mentions are in, by share.
 
     Each placed mention counts its confidence (demonyms and broad regions less), so the
@@ -550,7 +583,7 @@ def article_focus(resolutions: Sequence[Resolution]) -> Focus:
         for rid, w in top_r[:FOCUS_MAX_AREAS]
         if w / total >= FOCUS_MIN_SHARE
     )
-    return Focus(areas, regions_out, _focus_bbox(placed, areas))
+    return Focus(areas, regions_out, _focus_bbox(placed, areas) if frame else None)
 
 
 def _focus_bbox(

@@ -16,7 +16,7 @@ import json
 import math
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -27,8 +27,10 @@ from typing import Any
 
 from geomap.articles import content_hash
 from geomap.backends import Connection, PostgresConnection, connect, is_postgres_url
+from geomap.corrections import Correction
 from geomap.errors import GeomapError, StoreError
 from geomap.export import feature_collection
+from geomap.filters import Filters, feed_of
 from geomap.models import Article, Focus, Geometry, Mention, ParseResult, Place, Resolution
 from geomap.resolve import article_focus
 
@@ -76,7 +78,7 @@ def geometry_bounds(geometry: Geometry) -> tuple[float, float, float, float] | N
 
 
 def _add_bounds(conn: Connection) -> None:
-    """v4: each place's bounding box, so a map can ask for one viewport.
+    """v5: each place's bounding box, so a map can ask for one viewport.
 
     Both databases get indexed bbox columns; PostgreSQL also gets the geometry itself in a
     PostGIS column with a GiST index (``&&`` answers viewport queries from the index).
@@ -147,7 +149,37 @@ MIGRATIONS: tuple[Migration, ...] = (
     _add_display_geometry,
     # v3: each article's geographic focus (JSON, see models.Focus), for maps to open on
     "ALTER TABLE articles ADD COLUMN focus TEXT",
-    _add_bounds,  # v4
+    # v4: editors' corrections as rules (see geomap/corrections.py) and the editors who may
+    # make them. No foreign key to articles: an imported rule may name an article this
+    # store never had. Ids are assigned by the store code, not by an engine-specific serial.
+    """
+    CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
+        article_id TEXT NOT NULL,
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+        surface TEXT NOT NULL,
+        surface_key TEXT NOT NULL,            -- normalize(surface)
+        action TEXT NOT NULL,                 -- place | not-a-place | new-place
+        scope TEXT NOT NULL,                  -- mention | article | everywhere
+        place_id TEXT, place_name TEXT,
+        new_place TEXT,                       -- a curated-gazetteer Feature, JSON
+        country TEXT,
+        editor TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        old_place_id TEXT, old_place_name TEXT,
+        undone INTEGER NOT NULL DEFAULT 0,
+        undone_at TEXT, undone_by TEXT
+    );
+    CREATE INDEX corrections_by_key ON corrections(surface_key);
+    CREATE TABLE editors (
+        name TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,      -- sha256 of a 256-bit random token
+        created_at TEXT NOT NULL
+    );
+    """,
+    _add_bounds,  # v5
 )
 
 SaveStatus = str  # "added" | "updated" | "unchanged"
@@ -770,14 +802,20 @@ class Store:
         return self._place(rows[0]) if rows else None
 
     def places(
-        self, article: str | None = None, *, display: bool = False, with_articles: bool = True
+        self,
+        article: str | None = None,
+        *,
+        display: bool = False,
+        with_articles: bool = True,
+        filters: Filters | None = None,
     ) -> list[PlaceSummary]:
         """Places with their mention counts, most mentioned first (only ``article``'s if given).
 
         ``display=True`` gives each place its simplified display geometry (for maps);
         ``with_articles=False`` leaves ``articles`` empty, which makes the query ~4x faster.
+        ``filters`` counts only the mentions they select (places with none are left out).
         """
-        where, params = ("WHERE m.article_id = ?", [article]) if article else ("", [])
+        where, params = _where(article, filters)
         geometry = "COALESCE(p.display, p.geometry)" if display else "p.geometry"
         if with_articles:
             counts = (
@@ -786,9 +824,10 @@ class Store:
                 " GROUP BY m.place_id"
             )
         else:
+            join = " JOIN articles a ON a.id = m.article_id" if filters else ""
             counts = (
                 "SELECT m.place_id, COUNT(*) AS n, NULL AS seqs"
-                f" FROM mentions m {where} GROUP BY m.place_id"
+                f" FROM mentions m{join} {where} GROUP BY m.place_id"
             )
         rows = self._query(
             "SELECT p.id, p.name, p.kind, p.status, p.source, p.country, p.lat, p.lon,"
@@ -808,12 +847,22 @@ class Store:
         return out
 
     def mentions(
-        self, place_id: str, *, article: str | None = None, offset: int = 0, limit: int = 20
+        self,
+        place_id: str,
+        *,
+        article: str | None = None,
+        offset: int = 0,
+        limit: int = 20,
+        filters: Filters | None = None,
     ) -> tuple[int, list[MentionRow]]:
         """One page of a place's mentions (newest articles first) and the total count."""
-        where = "m.place_id = ?" + (" AND m.article_id = ?" if article else "")
-        params: list[Any] = [place_id] + ([article] if article else [])
-        total = self._query(f"SELECT COUNT(*) FROM mentions m WHERE {where}", params)[0][0]
+        more, params = _where(article, filters, first=False)
+        where = "m.place_id = ?" + more
+        params = [place_id, *params]
+        total = self._query(
+            f"SELECT COUNT(*) FROM mentions m JOIN articles a ON a.id = m.article_id WHERE {where}",
+            params,
+        )[0][0]
         rows = self._query(
             "SELECT m.*, a.title AS article_title, a.date AS article_date"
             f" FROM mentions m JOIN articles a ON a.id = m.article_id WHERE {where}"
@@ -838,9 +887,11 @@ class Store:
             for r in rows
         ]
 
-    def resolutions(self, article: str | None = None) -> list[Resolution]:
+    def resolutions(
+        self, article: str | None = None, filters: Filters | None = None
+    ) -> list[Resolution]:
         """Every stored decision (resolved then unresolved) in article order and text order."""
-        where, params = ("WHERE m.article_id = ?", [article]) if article else ("", [])
+        where, params = _where(article, filters)
         rows = self._query(
             f"SELECT m.* FROM mentions m JOIN articles a ON a.id = m.article_id {where}"
             ' ORDER BY a.seq, m.start, m."end"',
@@ -850,8 +901,8 @@ class Store:
         places = {
             r["id"]: self._place(r)
             for r in self._query(
-                "SELECT * FROM places WHERE id IN"
-                f" (SELECT DISTINCT m.place_id FROM mentions m {where})",
+                "SELECT * FROM places WHERE id IN (SELECT DISTINCT m.place_id FROM mentions m"
+                f" JOIN articles a ON a.id = m.article_id {where})",
                 params,
             )
         }
@@ -859,11 +910,13 @@ class Store:
             Resolution(self._mention(r), places[r["place_id"]], r["confidence"], r["why"])
             for r in rows
         ]
-        return out + self.unresolved(article)
+        return out + self.unresolved(article, filters)
 
-    def unresolved(self, article: str | None = None) -> list[Resolution]:
+    def unresolved(
+        self, article: str | None = None, filters: Filters | None = None
+    ) -> list[Resolution]:
         """Mentions without a place, as Resolutions whose ``why`` is the reason."""
-        where, params = ("WHERE u.article_id = ?", [article]) if article else ("", [])
+        where, params = _where(article, filters, mention=None, alias="u")
         rows = self._query(
             f"SELECT u.* FROM unresolved u JOIN articles a ON a.id = u.article_id {where}"
             ' ORDER BY a.seq, u.start, u."end"',
@@ -971,16 +1024,317 @@ class Store:
         rows = self._query("SELECT kind, COUNT(*) AS n FROM places GROUP BY kind ORDER BY kind")
         return {r[0]: int(r[1]) for r in rows}
 
-    def to_geojson(self, article: str | None = None) -> dict[str, Any]:
+    def to_geojson(
+        self, article: str | None = None, filters: Filters | None = None
+    ) -> dict[str, Any]:
         """The same FeatureCollection ``geomap parse`` writes, built from the store."""
         if article is not None:
             found = self.article(article)
             if found is None:
                 raise StoreError(f"{self.name}: no article {article!r}")
-            articles = [found]
-        else:
-            articles = [s.article for s in self.articles()]
-        return feature_collection(articles, self.resolutions(article))
+        articles, resolutions = self.selection(article, filters)
+        return feature_collection(articles, resolutions)
+
+    # -- analyst filters ---------------------------------------------------------------------
+    # Small portable-SQL reads behind the page's filters and the exports (see filters.py).
+
+    def selection(
+        self, article: str | None = None, filters: Filters | None = None
+    ) -> tuple[list[Article], list[Resolution]]:
+        """The articles and the stored decisions that ``filters`` select, in article order."""
+        return self.matching_articles(article, filters), self.resolutions(article, filters)
+
+    def matching_articles(
+        self, article: str | None = None, filters: Filters | None = None
+    ) -> list[Article]:
+        """The articles the filters' dates, article and feed select, in ingest order."""
+        clauses, params = _filter_sql(filters, mention=None)
+        if article:
+            clauses, params = ["a.id = ?", *clauses], [article, *params]
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._query(f"SELECT a.* FROM articles a {where} ORDER BY a.seq", params)
+        return [self._article(r) for r in rows]
+
+    def foci(self, filters: Filters | None = None) -> list[tuple[str, Focus]]:
+        """Each selected article's stored focus (what the map of several articles opens on)."""
+        clauses, params = _filter_sql(filters, mention=None)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._query(f"SELECT a.id, a.focus FROM articles a {where} ORDER BY a.seq", params)
+        return [
+            (r["id"], Focus.from_dict(json.loads(r["focus"])) if r["focus"] else Focus())
+            for r in rows
+        ]
+
+    def mentions_by_day(self, filters: Filters | None = None) -> dict[str | None, int]:
+        """Mentions per article date (None: undated articles), the date range left out."""
+        if filters is not None:
+            from dataclasses import replace
+
+            filters = replace(filters, date_from=None, date_to=None)
+        where, params = _where(None, filters)
+        rows = self._query(
+            "SELECT a.date AS day, COUNT(*) AS n FROM mentions m"
+            f" JOIN articles a ON a.id = m.article_id {where} GROUP BY a.date",
+            params,
+        )
+        return {r["day"]: int(r["n"]) for r in rows}
+
+    def count_unresolved(self, filters: Filters | None = None) -> int:
+        """How many mentions the filters' articles could not place (the review panel)."""
+        where, params = _where(None, filters, mention=None, alias="u")
+        rows = self._query(
+            f"SELECT COUNT(*) FROM unresolved u JOIN articles a ON a.id = u.article_id {where}",
+            params,
+        )
+        return int(rows[0][0])
+
+    def article_titles(self, limit: int) -> list[tuple[str, str]]:
+        """(id, title) of the first ``limit`` articles in ingest order (the article menu)."""
+        rows = self._query("SELECT id, title FROM articles ORDER BY seq LIMIT ?", [limit])
+        return [(r["id"], r["title"] or r["id"]) for r in rows]
+
+    def feeds(self) -> list[str]:
+        """The distinct feeds (article sources, a JSONL file once), sorted."""
+        rows = self._query("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")
+        return sorted({f for f in (feed_of(r["source"]) for r in rows) if f})
+
+    def used_names(
+        self, filters: Filters | None = None, *, contested_only: bool = False
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Per place, the names its mentions used and how often, most used first.
+
+        ``contested_only``: only places whose curated record tags its names (``names`` in
+        ``extra``), which keeps the query cheap on big stores."""
+        where, params = _where(None, filters)
+        if contested_only:
+            where += (" AND " if where else "WHERE ") + (
+                "m.place_id IN (SELECT id FROM places WHERE extra LIKE ?)"
+            )
+            params = [*params, '%"names"%']  # a JSON key (or, rarely, a value: harmless)
+        rows = self._query(
+            "SELECT m.place_id, m.text, COUNT(*) AS n FROM mentions m"
+            f" JOIN articles a ON a.id = m.article_id {where} GROUP BY m.place_id, m.text",
+            params,
+        )
+        out: dict[str, list[tuple[str, int]]] = {}
+        for r in rows:
+            out.setdefault(r["place_id"], []).append((r["text"], int(r["n"])))
+        for names in out.values():
+            names.sort(key=lambda tn: (-tn[1], tn[0]))
+        return out
+
+    # -- corrections (rules editors make; see geomap/corrections.py) -------------------------
+
+    _CORRECTION_COLUMNS = (
+        'uid, article_id, start, "end", surface, surface_key, action, scope, place_id, place_name,'
+        " new_place, country, editor, note, created_at, old_place_id, old_place_name,"
+        " undone, undone_at, undone_by"
+    )
+
+    def add_correction(self, rule: Correction) -> Correction | None:
+        """Store a rule; None when a rule with the same uid is stored already (re-import)."""
+        from geomap.gazetteer.base import normalize
+
+        with self.transaction("store a correction") as conn:
+            if conn.execute("SELECT 1 FROM corrections WHERE uid = ?", (rule.uid,)).fetchone():
+                return None
+            next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM corrections").fetchone()
+            rid = int(next_id[0])
+            conn.execute(
+                f"INSERT INTO corrections (id, {self._CORRECTION_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(uid) DO NOTHING",
+                (
+                    rid,
+                    rule.uid,
+                    rule.article,
+                    rule.start,
+                    rule.end,
+                    rule.surface,
+                    normalize(rule.surface),
+                    rule.action,
+                    rule.scope,
+                    rule.place_id,
+                    rule.place_name,
+                    _dumps(rule.new_place) if rule.new_place else None,
+                    rule.country,
+                    rule.editor,
+                    rule.note,
+                    rule.created_at,
+                    rule.old_place_id,
+                    rule.old_place_name,
+                    1 if rule.undone else 0,
+                    rule.undone_at,
+                    rule.undone_by,
+                ),
+            )
+        return self.correction(rid)
+
+    @staticmethod
+    def _correction(row: Any) -> Correction:
+        return Correction(
+            id=row["id"],
+            uid=row["uid"],
+            article=row["article_id"],
+            start=row["start"],
+            end=row["end"],
+            surface=row["surface"],
+            action=row["action"],
+            scope=row["scope"],
+            place_id=row["place_id"],
+            place_name=row["place_name"],
+            new_place=json.loads(row["new_place"]) if row["new_place"] else None,
+            country=row["country"],
+            editor=row["editor"],
+            note=row["note"],
+            created_at=row["created_at"],
+            old_place_id=row["old_place_id"],
+            old_place_name=row["old_place_name"],
+            undone=bool(row["undone"]),
+            undone_at=row["undone_at"],
+            undone_by=row["undone_by"],
+        )
+
+    def correction(self, correction_id: int) -> Correction | None:
+        rows = self._query("SELECT * FROM corrections WHERE id = ?", [correction_id])
+        return self._correction(rows[0]) if rows else None
+
+    def corrections(self, *, active_only: bool = False) -> list[Correction]:
+        """Every rule, oldest first (only those not undone with ``active_only``)."""
+        where = "WHERE undone = 0" if active_only else ""
+        return [
+            self._correction(r)
+            for r in self._query(f"SELECT * FROM corrections {where} ORDER BY id")
+        ]
+
+    def undo_correction(self, correction_id: int, editor: str, when: str) -> Correction:
+        """Mark a rule undone (kept for the audit trail); undoing twice is an error."""
+        with self.transaction(f"undo correction {correction_id}") as conn:
+            row = conn.execute(
+                "SELECT undone FROM corrections WHERE id = ?", (correction_id,)
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"{self.name}: no correction {correction_id}")
+            if row[0]:
+                raise StoreError(f"{self.name}: correction {correction_id} is already undone")
+            conn.execute(
+                "UPDATE corrections SET undone = 1, undone_at = ?, undone_by = ? WHERE id = ?",
+                (when, editor, correction_id),
+            )
+        found = self.correction(correction_id)
+        assert found is not None
+        return found
+
+    def articles_naming(self, surface: str) -> list[str]:
+        """Ids of the articles whose text contains ``surface`` (any case), in ingest order:
+        the ones an "everywhere" rule may change. The caller checks word boundaries."""
+        pattern = "%" + surface.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._query(
+            "SELECT id FROM articles WHERE LOWER(text) LIKE LOWER(?) ESCAPE '\\' ORDER BY seq",
+            [pattern],
+        )
+        return [r["id"] for r in rows]
+
+    def resolution_at(self, article_id: str, start: int, end: int) -> Resolution | None:
+        """The stored decision for exactly this span, if there is one."""
+        for res in self.resolutions(article_id):
+            if (res.mention.start, res.mention.end) == (start, end):
+                return res
+        return None
+
+    def rewrite_article(self, article: Article, resolutions: Sequence[Resolution]) -> None:
+        """Replace a stored article's decisions (same text), in one transaction: what
+        ``reapply`` does after the rules changed, without touching its content hash."""
+        with self.transaction(f"rewrite article {article.id!r}") as conn:
+            row = conn.execute("SELECT text FROM articles WHERE id = ?", (article.id,)).fetchone()
+            if row is None:
+                raise StoreError(f"{self.name}: no article {article.id!r}")
+            old_places = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT place_id FROM mentions WHERE article_id = ?", (article.id,)
+                )
+            ]
+            conn.execute("DELETE FROM mentions WHERE article_id = ?", (article.id,))
+            conn.execute("DELETE FROM unresolved WHERE article_id = ?", (article.id,))
+            conn.execute(
+                "UPDATE articles SET focus = ? WHERE id = ?",
+                (_dumps(article_focus(resolutions).to_dict()), article.id),
+            )
+            for res in resolutions:
+                self._write_resolution(conn, row["text"], res)
+            self._drop_orphans(conn, old_places)
+
+    def add_editor(self, name: str, token_hash: str, when: str) -> None:
+        with self.transaction(f"add editor {name!r}") as conn:
+            if conn.execute("SELECT 1 FROM editors WHERE name = ?", (name,)).fetchone():
+                raise StoreError(f"{self.name}: editor {name!r} exists already")
+            conn.execute(
+                "INSERT INTO editors (name, token_hash, created_at) VALUES (?, ?, ?)",
+                (name, token_hash, when),
+            )
+
+    def editor_by_token_hash(self, token_hash: str) -> str | None:
+        rows = self._query("SELECT name FROM editors WHERE token_hash = ?", [token_hash])
+        return str(rows[0]["name"]) if rows else None
+
+    def editors(self) -> list[tuple[str, str]]:
+        """(name, created_at) of every editor; never the token hashes."""
+        return [
+            (r["name"], r["created_at"])
+            for r in self._query("SELECT name, created_at FROM editors ORDER BY name")
+        ]
+
+
+def _filter_sql(
+    filters: Filters | None, *, mention: str | None = "m", article: str = "a"
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions (portable: ``?`` placeholders, plain comparisons) for ``filters``.
+
+    ``mention`` is the alias of a ``mentions`` row (None for tables without confidence
+    or place, such as ``unresolved``); ``article`` the alias of the joined article."""
+    if not filters:
+        return [], []
+    clauses: list[str] = []
+    params: list[Any] = []
+    if filters.date_from:
+        clauses.append(f"{article}.date >= ?")
+        params.append(filters.date_from)
+    if filters.date_to:
+        clauses.append(f"{article}.date <= ?")
+        params.append(filters.date_to)
+    if filters.article:
+        clauses.append(f"{article}.id = ?")
+        params.append(filters.article)
+    if filters.feed:
+        escaped = filters.feed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(f"({article}.source = ? OR {article}.source LIKE ? ESCAPE '\\')")
+        params += [filters.feed, escaped + " line %"]
+    if mention is not None and filters.min_confidence:
+        clauses.append(f"{mention}.confidence >= ?")
+        params.append(filters.min_confidence)
+    if mention is not None and filters.kinds:
+        marks = ", ".join("?" for _ in filters.kinds)
+        clauses.append(f"{mention}.place_id IN (SELECT id FROM places WHERE kind IN ({marks}))")
+        params += list(filters.kinds)
+    return clauses, params
+
+
+def _where(
+    article_id: str | None,
+    filters: Filters | None,
+    *,
+    mention: str | None = "m",
+    alias: str = "m",
+    first: bool = True,
+) -> tuple[str, list[Any]]:
+    """``WHERE ...`` (or `` AND ...`` when ``first`` is false) for an article and filters."""
+    clauses, params = _filter_sql(filters, mention=mention)
+    if article_id:
+        clauses, params = [f"{alias}.article_id = ?", *clauses], [article_id, *params]
+    if not clauses:
+        return "", []
+    return ("WHERE " if first else " AND ") + " AND ".join(clauses), params
 
 
 @dataclass
