@@ -52,14 +52,6 @@ def lgl_articles(n: int, source: Path) -> list[dict[str, str]]:
     return out
 
 
-def child_cpu() -> float:
-    """CPU seconds used so far by finished child processes (and their children)."""
-    import resource
-
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
 def geomap(*args: str, env: dict[str, str] | None = None) -> tuple[float, str]:
     t0 = time.perf_counter()
     done = subprocess.run(
@@ -137,14 +129,10 @@ def bench_local(
     out: dict[str, Any] = {}
     for workers in sorted({1, cores}):
         db = work / f"w{workers}.db"
-        cpu0 = child_cpu()
         seconds, stdout = geomap("ingest", "--workers", str(workers), str(feed), "--db", str(db))
-        cpu = child_cpu() - cpu0  # on a shared machine: did the run get its cores?
         out[f"ingest_w{workers}_s"] = round(seconds, 1)
         out[f"ingest_w{workers}_art_per_s"] = round(n / seconds, 1)
-        out[f"ingest_w{workers}_cpu_s"] = round(cpu, 1)
-        log(f"ingest --workers {workers}: {seconds:.1f} s ({n / seconds:.1f} articles/s), "
-            f"{cpu:.0f} CPU-s = {cpu / seconds:.2f} cores busy on average")  # fmt: skip
+        log(f"ingest --workers {workers}: {seconds:.1f} s ({n / seconds:.1f} articles/s)")
         log("   ", stdout.strip())
     if cores > 1:
         out["speedup"] = round(out["ingest_w1_s"] / out[f"ingest_w{cores}_s"], 2)
