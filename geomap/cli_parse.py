@@ -101,23 +101,9 @@ def parse(
     if fmt == "csv":
         sys.stdout.write(result_to_csv(result))
     elif fmt == "json":
-        from geomap.export import mention_record
+        from geomap.export import result_to_records
 
-        rows = []
-        for r in result.resolutions:
-            row = mention_record(r)
-            row["place"] = (
-                {
-                    "id": r.place.id,
-                    "name": r.place.name,
-                    "kind": r.place.kind,
-                    "lat": r.place.lat,
-                    "lon": r.place.lon,
-                }
-                if r.place
-                else None
-            )
-            rows.append(row)
+        rows = result_to_records(result)
         click.echo(json.dumps(rows, ensure_ascii=False, indent=indent))
     else:
         click.echo(json.dumps(result_to_geojson(result), ensure_ascii=False, indent=indent))

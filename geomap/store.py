@@ -89,6 +89,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     """,
     _add_display_geometry,
+    # v3 (reference ids, issue 9): the place's GeoNames id; its point is lat/lon
+    "ALTER TABLE places ADD COLUMN geonames_id INTEGER",
 )
 
 SaveStatus = str  # "added" | "updated" | "unchanged"
@@ -449,23 +451,25 @@ class Store:
             place.lon,
             _dumps(list(place.aliases)),
             json.dumps(place.extra, ensure_ascii=False, sort_keys=True),
+            place.geonames_id,
         )
         if row is not None and row[0] == digest:
             conn.execute(
                 "UPDATE places SET name = ?, kind = ?, status = ?, source = ?, country = ?,"
-                " lat = ?, lon = ?, aliases = ?, extra = ? WHERE id = ?",
+                " lat = ?, lon = ?, aliases = ?, extra = ?, geonames_id = ? WHERE id = ?",
                 (*fields, place.id),
             )
             return
         display = _dumps(display_geometry(place.geometry))
         conn.execute(
             "INSERT INTO places (name, kind, status, source, country, lat, lon,"
-            " aliases, extra, id, geometry, geometry_hash, display)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " aliases, extra, geonames_id, id, geometry, geometry_hash, display)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
             " status = excluded.status, source = excluded.source, country = excluded.country,"
             " lat = excluded.lat, lon = excluded.lon, aliases = excluded.aliases,"
-            " extra = excluded.extra, geometry = excluded.geometry,"
+            " extra = excluded.extra, geonames_id = excluded.geonames_id,"
+            " geometry = excluded.geometry,"
             " geometry_hash = excluded.geometry_hash, display = excluded.display",
             (*fields, place.id, geometry, digest, display),
         )
@@ -561,6 +565,7 @@ class Store:
             lat=row["lat"],
             lon=row["lon"],
             extra=json.loads(row["extra"]),
+            geonames_id=row["geonames_id"],
         )
 
     @staticmethod
@@ -625,7 +630,8 @@ class Store:
             )
         rows = self._query(
             "SELECT p.id, p.name, p.kind, p.status, p.source, p.country, p.lat, p.lon,"
-            f" p.aliases, p.extra, {geometry} AS geometry, c.n, c.seqs FROM ({counts}) c"
+            f" p.aliases, p.extra, p.geonames_id, {geometry} AS geometry, c.n, c.seqs"
+            f" FROM ({counts}) c"
             " JOIN places p ON p.id = c.place_id ORDER BY c.n DESC, p.name",
             params,
         )

@@ -110,6 +110,12 @@
         box.appendChild(rest);
       }
     }
+    if (place.pt) {
+      // reference id and point as plain text (textContent), for copying into other tools
+      var ref = place.pt[1].toFixed(4) + ", " + place.pt[0].toFixed(4);
+      if (place.gn) ref = "GeoNames " + place.gn + " · " + ref;
+      box.appendChild(el("p", "gm-popup-ref", ref));
+    }
     box.appendChild(el("p", "gm-popup-count", plural(place.c, "mention", "mentions")));
     var list = el("ol", "gm-excerpts");
     box.appendChild(list);
