@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -276,7 +277,7 @@ def write(tmp_path: Path, lines: list[str]) -> Path:
 
 
 def test_load_gold_reads_the_bench_format(tmp_path):
-    rec = {
+    rec: dict[str, Any] = {
         "id": "7",
         "text": "Yerevan and Nowhere.",
         "toponyms": [

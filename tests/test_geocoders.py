@@ -124,12 +124,16 @@ def test_namesakes_far_apart_make_it_abstain_unless_the_article_says_where(serve
     found = online_candidates(geo, "Springfield")
     assert [c.admin1 for c in found] == ["Illinois", "Missouri"]
     assert found[0].population == 114394
-    best, confidence, why = pick_online("Springfield", found)
+    picked = pick_online("Springfield", found)
+    assert picked is not None
+    _, confidence, why = picked
     assert confidence < 0.35 and "namesake" in why
     res = online_resolution(geo, unresolved("Springfield"), threshold=0.35)
     assert res.place is None and "best guess" in res.why
-    best, confidence, _ = pick_online("Springfield", found, countries={"US"})
-    assert confidence >= 0.35  # both are in the US: still the service's first answer
+    picked = pick_online("Springfield", found, countries={"US"})
+    assert (
+        picked is not None and picked[1] >= 0.35
+    )  # both are in the US: still the service's first answer
     assert len(server.searches()) == 1
 
 
@@ -193,7 +197,8 @@ def test_cache_is_shared_by_two_processes(server, cache_file):
         "c.put('nominatim', 's', 'y', 'Y', [{'lat': '1', 'lon': '2'}])\n"
     )
     subprocess.run([sys.executable, "-c", code, str(cache_file)], check=True, timeout=60)
-    assert holder.get("nominatim", "s", "y").answer == [{"lat": "1", "lon": "2"}]
+    entry = holder.get("nominatim", "s", "y")
+    assert entry is not None and entry.answer == [{"lat": "1", "lon": "2"}]
     assert holder.path.with_name(holder.path.name + "-wal").exists()
 
 

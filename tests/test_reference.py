@@ -141,8 +141,10 @@ def test_index_gives_geonames_ids_to_countries_regions_counties_and_demonyms(off
 def test_curated_places_list_verified_geonames_ids():
     curated = CuratedGazetteer()
     for feature_id, gid in (("stepanakert", 146970), ("syunik", 409314), ("europe", 6255148)):
-        assert curated.to_candidate(curated.get(feature_id)).geonames_id == gid
-    assert curated.get("zangezur-corridor").geonames_id is None  # GeoNames has no such place
+        feature = curated.get(feature_id)
+        assert feature is not None and curated.to_candidate(feature).geonames_id == gid
+    corridor = curated.get("zangezur-corridor")
+    assert corridor is not None and corridor.geonames_id is None  # GeoNames has no such place
 
 
 def test_curated_geonames_id_must_be_an_integer(tmp_path):
@@ -171,16 +173,19 @@ def test_point_falls_back_to_a_point_inside_the_geometry():
 def test_store_keeps_geonames_ids_and_migrates_old_stores(tmp_path, seed_result):
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db)
-    conn.executescript(MIGRATIONS[0])
-    MIGRATIONS[1](conn)  # type: ignore[operator]
+    first, second = MIGRATIONS[:2]
+    assert isinstance(first, str) and callable(second)
+    conn.executescript(first)
+    second(conn)
     conn.execute("PRAGMA user_version = 2")
     conn.commit()
     conn.close()
     with Store(db) as store:
         assert store.schema_version == len(MIGRATIONS)
         store.save(seed_result)
-        assert store.place("geonames:616052").geonames_id == 616052
-        assert store.place("curated:nagorno-karabakh").geonames_id is None
+        yerevan, karabakh = store.place("geonames:616052"), store.place("curated:nagorno-karabakh")
+        assert yerevan is not None and yerevan.geonames_id == 616052
+        assert karabakh is not None and karabakh.geonames_id is None
         fc = store.to_geojson()
     by_id = {f["properties"]["id"]: f["properties"] for f in fc["features"]}
     assert by_id["ne:ARM"]["geonames_id"] == 174982

@@ -198,7 +198,9 @@ def test_untrusted_place_names_stay_text(tmp_path):
     parts = render_parts(m)
     page = str(parts["script"])
     assert "</script><script>" not in page and "<img src=x" not in page and "<b>kind" not in page
-    config = json.loads(MAP_CALL.search(page).group(2))
+    call = MAP_CALL.search(page)
+    assert call is not None
+    config = json.loads(call.group(2))
     assert config["places"][0][1] == "</script><script>alert(1)</script>"
 
 

@@ -811,7 +811,7 @@ def step_geonames_ids(b: Builder, inp: Inputs) -> None:
                 by_code[sub.geonames_code] = gid
             for name in (sub.name, *sub.aliases):
                 by_name[(sub.country.alpha2, unit_key(name))].add(gid)
-        elif sub.admin_level == 2 and (sub.geonames_code or "").startswith("US."):
+        elif sub.admin_level == 2 and sub.geonames_code and sub.geonames_code.startswith("US."):
             by_code[sub.geonames_code] = gid
     fips_to_state = {
         s["fips"]: s["code"] for s in load_json(inp.gn_dir / "us_states.json").values()

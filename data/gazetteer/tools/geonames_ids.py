@@ -89,11 +89,11 @@ class Sources:
             return (found.pop(), "continent") if len(found) == 1 else None
         if feature.kind in SUBDIVISION_KINDS and feature.country:
             for level in (1, 2):
-                found: set[int] = set()
+                units: set[int] = set()
                 for n in names:
-                    found |= self.subdivisions.get((feature.country, n, level), set())
-                if found:
-                    return (found.pop(), f"admin-{level} unit") if len(found) == 1 else None
+                    units |= self.subdivisions.get((feature.country, n, level), set())
+                if units:
+                    return (units.pop(), f"admin-{level} unit") if len(units) == 1 else None
             return None
         if feature.kind in ("archipelago", "territory"):
             found = {self.countries[n] for n in names if n in self.countries}
