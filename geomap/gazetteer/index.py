@@ -27,7 +27,8 @@ subdivisions, ISO 3166-2 codes where known), ``county:US-<FIPS>``, ``region:<slu
 (regions, seas), ``demonym:<ISO2>`` / ``demonym:region-<slug>`` (demonyms). Every place
 also carries its GeoNames id where GeoNames has it (``geonames_id``; a demonym carries its
 country's) and one point (``lat``/``lon``: GeoNames' coordinate for cities and continents,
-Natural Earth's label point for countries, an inside point for admin-1 units and counties).
+the countries-states-cities reference point for countries when it lies inside the
+polygon, else Natural Earth's label point; an inside point for admin-1 units and counties).
 """
 
 from __future__ import annotations

