@@ -51,6 +51,8 @@ def test_map_page_embeds_every_place(client):
     assert yerevan["g"] == {"type": "Point", "coordinates": [44.5136, 40.1811]}
     assert "pressure on <mark>Yerevan</mark> to open a land link" in yerevan["x"]
     assert f'href="/articles/{SEED_ID}"' in yerevan["x"]
+    assert yerevan["gn"] == 616052 and yerevan["pt"] == [44.5136, 40.1811]
+    assert "gn" not in corridor and corridor["pt"] == [46.3, 38.95]  # no GeoNames id: no "gn"
     # Most mentioned first in the data; layers per kind with their clusters
     assert config["places"][0][1] == "Armenia"
     assert set(config["groups"]) == {"country", "region", "corridor", "city"}
