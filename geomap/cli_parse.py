@@ -69,8 +69,8 @@ def geocoder_options(fn):
     type=click.Choice(["geojson", "json", "csv"]),
     default="geojson",
     show_default=True,
-    help="geojson: RFC 7946 FeatureCollection; json: one record per "
-    "mention; csv: one row per mention.",
+    help="geojson: RFC 7946 FeatureCollection; json: the articles (with their focus) and "
+    "one record per mention; csv: one row per mention.",
 )
 @click.option("--indent", type=int, default=None, help="Pretty-print JSON with this indent.")
 @geocoder_options
@@ -82,7 +82,7 @@ def parse(
     stdin) and print them; nothing is stored. Exit status 2 if any input failed."""
     from geomap.articles import iter_articles
     from geomap.errors import InputError
-    from geomap.export import result_to_csv, result_to_geojson
+    from geomap.export import result_to_csv, result_to_geojson, result_to_json
     from geomap.models import ParseResult
 
     engine = _engine(ctx, **flags)
@@ -101,10 +101,7 @@ def parse(
     if fmt == "csv":
         sys.stdout.write(result_to_csv(result))
     elif fmt == "json":
-        from geomap.export import result_to_records
-
-        rows = result_to_records(result)
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=indent))
+        click.echo(json.dumps(result_to_json(result), ensure_ascii=False, indent=indent))
     else:
         click.echo(json.dumps(result_to_geojson(result), ensure_ascii=False, indent=indent))
     if errors:

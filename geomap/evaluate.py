@@ -37,7 +37,7 @@ import math
 import statistics
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -63,6 +63,13 @@ class GoldToponym:
     lat: float | None = None
     lon: float | None = None
     geonameid: int | None = None
+    # A village is right only close to it: the front-line sets give 25 km (ACC_KM otherwise).
+    tolerance_km: float | None = None
+    population: int | None = None  # for the error report by population band
+
+    @property
+    def limit_km(self) -> float:
+        return self.tolerance_km if self.tolerance_km is not None else ACC_KM
 
     @property
     def has_coords(self) -> bool:
@@ -85,6 +92,9 @@ def _toponym(raw: Any, where: str) -> GoldToponym:
         lat = None if lat is None else float(lat)
         lon = None if lon is None else float(lon)
         gid = None if gid is None else int(gid)
+        tol, pop = raw.get("tolerance_km"), raw.get("population")
+        tol = None if tol is None else float(tol)
+        pop = None if pop is None else int(pop)
     except KeyError as exc:
         raise InputError(f"{where}: toponym lacks {exc.args[0]!r}") from exc
     except (TypeError, ValueError) as exc:
@@ -93,7 +103,7 @@ def _toponym(raw: Any, where: str) -> GoldToponym:
         raise InputError(f"{where}: bad toponym span [{start}, {end})")
     if (lat is None) != (lon is None):
         raise InputError(f"{where}: toponym {name!r} has only one of lat/lon")
-    return GoldToponym(start, end, name, lat, lon, gid)
+    return GoldToponym(start, end, name, lat, lon, gid, tol, pop)
 
 
 def load_gold(path: str | Path) -> list[GoldDoc]:
@@ -326,6 +336,8 @@ class Report:
     errors: dict[str, list[ErrorCase]]
     ignored: int = 0
     seconds: float | None = None
+    # gold toponyms by population band -> outcome (right, wrong, abstained, not_recognized)
+    bands: dict[str, dict[str, int]] = field(default_factory=dict)
     # the same predictions scored point-based (see the module docstring)
     resolution_point: dict[str, Any] = field(default_factory=dict)
     end_to_end_point: dict[str, Any] = field(default_factory=dict)
@@ -347,6 +359,7 @@ class Report:
                 cat: {"count": len(items), "top": self.top_strings(cat, top)}
                 for cat, items in self.errors.items()
             },
+            "by_population": self.bands,
         }
         if cases:
             for cat, items in self.errors.items():
@@ -419,8 +432,26 @@ class Report:
             lines.extend(self._format_errors(top))
         return "\n".join(lines)
 
+    def _format_bands(self) -> list[str]:
+        """Recognition misses apart from resolution errors, by the place's population."""
+        lines = ["", "-- gold toponyms by population band"]
+        lines.append(
+            f"{'band':>10}{'gold':>7}{'right':>7}{'missed':>8}{'abstain':>9}{'wrong':>7}"
+            f"{'recall':>8}"
+        )
+        for band in BANDS:
+            c = self.bands.get(band)
+            if not c:
+                continue
+            n = sum(c.values())
+            lines.append(
+                f"{band:>10}{n:7d}{c.get('right', 0):7d}{c.get('not_recognized', 0):8d}"
+                f"{c.get('abstained', 0):9d}{c.get('wrong', 0):7d}{c.get('right', 0) / n:8.3f}"
+            )
+        return lines
+
     def _format_errors(self, top: int) -> list[str]:
-        lines: list[str] = []
+        lines: list[str] = self._format_bands()
         for cat, what in CATEGORIES.items():
             items = self.errors.get(cat, [])
             lines.append("")
@@ -440,12 +471,24 @@ class Report:
         return lines
 
 
+BANDS = ("< 1,000", "< 20,000", "larger", "unknown")
+
+
+def population_band(population: int | None) -> str:
+    if population is None:
+        return "unknown"
+    if population < 1_000:
+        return "< 1,000"
+    return "< 20,000" if population < 20_000 else "larger"
+
+
 def score(
     gold_docs: Sequence[GoldDoc],
     predictions: Mapping[str, Iterable[Any]] | Sequence[Iterable[Any]],
     *,
     name: str = "gold",
     exclude_kinds: Iterable[str] = (),
+    population_of: Callable[[int], int | None] | None = None,
 ) -> Report:
     """Score predictions (per doc: (start, end, text, geometry, place_id, kind) tuples or
     :class:`Prediction`) against gold documents. ``predictions`` is a mapping by doc id or a
@@ -466,6 +509,7 @@ def score(
     placed_errors: list[float] = []
     point_errors: list[float] = []
     errors: dict[str, list[ErrorCase]] = {cat: [] for cat in CATEGORIES}
+    bands: dict[str, Counter[str]] = {band: Counter() for band in BANDS}
 
     for doc, raw_preds in zip(gold_docs, per_doc, strict=True):
         preds = [p if isinstance(p, Prediction) else Prediction(*p) for p in raw_preds]
@@ -478,6 +522,7 @@ def score(
         all_pred += len(preds)
         ignored_total += len(ignored)
         gold_hit: set[int] = set()
+        outcome: dict[int, str] = {}
         for pi, p in enumerate(preds):
             if pi in ignored:
                 continue
@@ -496,6 +541,7 @@ def score(
             rec_tp += 1
             matched_n += 1
             if not p.placed:
+                outcome.setdefault(gi, "abstained")
                 errors["abstained"].append(
                     ErrorCase(
                         doc.id,
@@ -511,10 +557,12 @@ def score(
             placed_errors.append(km)
             point_km = point_error_km(p, g, shapes=shapes)
             point_errors.append(point_km)
-            e2e_point_tp += point_km < ACC_KM
-            if km < ACC_KM:
+            e2e_point_tp += point_km < g.limit_km
+            if km < g.limit_km:
                 e2e_tp += 1
+                outcome[gi] = "right"
                 continue
+            outcome[gi] = "wrong"
             detail = _pred_detail(p) | {
                 "gold_name": g.name,
                 "gold_lat": g.lat,
@@ -526,10 +574,16 @@ def score(
             cat = "wrong_geometry" if same_id else "wrong_candidate"
             errors[cat].append(ErrorCase(doc.id, p.start, p.end, p.text, detail))
         for gi, g in enumerate(gold):
-            if g.has_coords and gi not in gold_hit:
+            if not g.has_coords:
+                continue
+            if gi not in gold_hit:
                 errors["not_recognized"].append(
                     ErrorCase(doc.id, g.start, g.end, g.name, {"geonameid": g.geonameid})
                 )
+            pop = g.population
+            if pop is None and population_of is not None and g.geonameid is not None:
+                pop = population_of(g.geonameid)
+            bands[population_band(pop)][outcome.get(gi, "not_recognized")] += 1
 
     return Report(
         name=name,
@@ -540,6 +594,7 @@ def score(
         end_to_end=_prf(e2e_tp, e2e_pred, n_gold),
         errors=errors,
         ignored=ignored_total,
+        bands={band: dict(c) for band, c in bands.items() if c},
         resolution_point=_resolution(point_errors, matched_n),
         end_to_end_point=_prf(e2e_point_tp, e2e_pred, n_gold),
     )
@@ -585,8 +640,10 @@ def evaluate(
     progress: bool = True,
     batch_size: int = 32,
     exclude_kinds: Iterable[str] = (),
+    population_of: Callable[[int], int | None] | None = None,
 ) -> Report:
-    """Run ``engine.parse`` over a gold file (one process, one model load) and score it."""
+    """Run ``engine.parse`` over a gold file (one process, one model load) and score it;
+    ``population_of`` (a GeoNames id's population) sorts the gold into population bands."""
     docs = load_gold(path)
     if limit is not None:
         docs = docs[:limit]
@@ -609,6 +666,12 @@ def evaluate(
         if bar is not None:
             bar.close()
     seconds = time.perf_counter() - started
-    report = score(docs, predictions, name=Path(path).name, exclude_kinds=exclude_kinds)
+    report = score(
+        docs,
+        predictions,
+        name=Path(path).name,
+        exclude_kinds=exclude_kinds,
+        population_of=population_of,
+    )
     report.seconds = seconds
     return report

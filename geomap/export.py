@@ -16,6 +16,7 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.polygon import orient
 
 from geomap.models import Article, ParseResult, Place, Resolution
+from geomap.resolve import article_focus
 
 
 def rfc7946_geometry(geometry: dict[str, Any]) -> dict[str, Any]:
@@ -97,13 +98,25 @@ def unresolved_records(resolutions: Iterable[Resolution]) -> list[dict[str, Any]
     ]
 
 
+def article_records(
+    articles: Iterable[Article], resolutions: Iterable[Resolution]
+) -> list[dict[str, Any]]:
+    """Each article's metadata with its geographic focus (see :func:`article_focus`)."""
+    by_article: dict[str, list[Resolution]] = {}
+    for r in resolutions:
+        by_article.setdefault(r.mention.article_id, []).append(r)
+    return [
+        {**a.meta(), "focus": article_focus(by_article.get(a.id, [])).to_dict()} for a in articles
+    ]
+
+
 def feature_collection(
     articles: Iterable[Article], resolutions: Iterable[Resolution]
 ) -> dict[str, Any]:
     resolutions = list(resolutions)
     return {
         "type": "FeatureCollection",
-        "articles": [a.meta() for a in articles],
+        "articles": article_records(articles, resolutions),
         "features": features_from_resolutions(resolutions),
         "unresolved": unresolved_records(resolutions),
     }
@@ -131,14 +144,17 @@ def place_record(place: Place) -> dict[str, Any]:
     }
 
 
-def result_to_records(result: ParseResult) -> list[dict[str, Any]]:
-    """``--format json``: one record per mention, its place (or None when unresolved)."""
-    rows = []
+def result_to_json(result: ParseResult) -> dict[str, Any]:
+    """``--format json``: the articles with their focus, and one record per mention."""
+    mentions = []
     for r in result.resolutions:
         row = mention_record(r)
         row["place"] = place_record(r.place) if r.place else None
-        rows.append(row)
-    return rows
+        mentions.append(row)
+    return {
+        "articles": article_records(result.articles, result.resolutions),
+        "mentions": mentions,
+    }
 
 
 CSV_FIELDS = [

@@ -133,6 +133,135 @@ DIRECTIONS = re.compile(
 )
 
 
+# -- what the text itself says about a name: cues for small and unknown places -------------
+
+CUE = "cue"  # Mention.label: the text says this is a place ("the village of X")
+POSSIBLE = "possible"  # Mention.label: a proper name that is a place only if the gazetteers
+# have it in the article's focus (resolution decides; otherwise it is dropped)
+LISTED = "listed"  # the same, after a locative word or in a list of places ("entered X",
+# "Beit Hanoun and X"): when no gazetteer has the name at all, it is listed as unresolved
+# (and asked online) instead of dropped
+
+# A place name as news writes it: capitalised words, with apostrophes and hyphens inside
+# (Be'eri, Mar'yinka, Al-Fashir) and Arabic/Romance particles between (Deir el-Balah).
+_NAME = (
+    r"[A-Z][\w'’ʼ]*(?:-[A-Za-z][\w'’ʼ]*)*"
+    r"(?:[ -](?:(?:al|el|ad|ash|as|ar|az|an|at|ed|en|es|ez|ibn|bin|de|del|la|le)[ -])?"
+    r"[A-Z][\w'’ʼ]*(?:-[A-Za-z][\w'’ʼ]*)*){0,3}"
+)
+_LIST = rf"{_NAME}(?:(?:,\s+|\s+and\s+|,\s+and\s+|\s+or\s+){_NAME})*"
+_SETTLEMENT = (
+    r"(?:villages?|towns?|hamlets?|settlements?|kibbutz(?:im)?|moshav(?:im)?|cit(?:y|ies)|"
+    r"localit(?:y|ies)|municipalit(?:y|ies)|communes?|townships?|neighbou?rhoods?|suburbs?|"
+    r"communit(?:y|ies)|refugee\s+camps?|camps?|outposts?|districts?|provinces?|regions?|"
+    r"islands?|port\s+city|port|border\s+crossings?|crossings?|enclaves?|exclaves?)"
+)
+# "the village of X", "the towns of X and Y"
+_CUE_OF = re.compile(rf"\b(?i:{_SETTLEMENT})\s+of\s+({_LIST})")
+# "kibbutz Nir Oz", "Kibbutz Be'eri"
+_CUE_KIBBUTZ = re.compile(rf"\b(?i:kibbutz(?:im)?|moshav(?:im)?)\s+({_LIST})")
+# "Sotk and Kut, two villages in Gegharkunik", "Vardakhach, a village in Lori province"
+_CUE_APPOSITION = re.compile(
+    rf"({_LIST}),\s+(?:a|an|the|two|three|four|five|six|several|both|all|neighbouring|"
+    rf"neighboring|nearby)\s+(?:[\w-]+\s+){{0,3}}?{_SETTLEMENT}\b"
+    rf"(?:\s+(?:in|of|near|outside|on|close\s+to)\s+(?:the\s+)?({_NAME})(?:['’]s)?)?"
+)
+# A dateline: "CHASIV YAR, Ukraine —", "BEIRUT —", "EL OBEID, Sudan (Reuters) -"
+_CUE_DATELINE = re.compile(
+    r"(?:^|\n)[ \t]*([A-Z][A-Z'’.]*(?:[ -][A-Z][A-Z'’.]*){0,3})(?=,[ \t]|[ \t]+[—–-]|[ \t]*\()"
+)
+# "the Zamzam camp", "the Kerem Shalom crossing", "Pokrovsk district", "Bakhmut raion"
+_CUE_HEAD = re.compile(
+    rf"({_NAME})\s+(?:refugee\s+camp|displacement\s+camp|camp|border\s+crossing|crossing|"
+    r"checkpoint|raion|rayon|hromada|governorate|oblast|township|municipality)\b"
+)
+# "the village of Kut in Gegharkunik", "the town of Vardakhach in Armenia's Lori province"
+_IN_REGION = re.compile(rf"\s+(?:in|of)\s+(?:the\s+)?({_NAME})(?:['’]s)?")
+# Words before a name that show it is a person ("Gen. Syrskyi", "President Aliyev").
+_TITLE = re.compile(
+    r"(?:\b(?:Mr|Mrs|Ms|Dr|Gen|Lt|Col|Maj|Capt|Sgt|Brig|Adm|Sen|Rep|Gov|Pres|St)\.?|"
+    r"\b(?:General|Colonel|Major|Captain|Lieutenant|Sergeant|Admiral|Marshal|President|"
+    r"Minister|minister|Premier|Chancellor|Commander|commander|spokesman|spokeswoman|"
+    r"spokesperson|Sheikh|Imam|Rabbi|Father|Bishop|Mayor|mayor|Governor|governor|Chief|"
+    r"chief|King|Queen|Prince|Emir|Senator|journalist|photographer|resident|farmer|"
+    r"Ambassador|ambassador|Secretary|envoy|leader|Mrs|named|surnamed))\s+$"
+)
+# Words after a name that show it names a unit, an organisation or a person talking.
+_NOT_PLACE_AFTER = re.compile(
+    r"\s+(?:[A-Z][\w-]*\s+)?(?:[Bb]rigades?|[Bb]attalions?|[Rr]egiments?|[Aa]rmy|[Ff]orces|"
+    r"[Dd]ivisions?|[Cc]orps|[Gg]roup|[Cc]ompany|[Mm]ilitia|[Mm]ovement|[Uu]nits?|[Ff]leet|"
+    r"[Ss]quadron|[Ll]egion|[Gg]uards?|[Ff]ront|[Pp]arty|[Cc]ouncil|[Cc]ommittee|"
+    r"[Aa]gency|[Ff]oundation|[Ii]nstitute|[Uu]niversity|[Mm]inistry|[Cc]orporation|"
+    r"[Ii]nc|[Ll]td|said|says|told|added|wrote|announced|claimed|denied|warned|stated|"
+    r"reported|explained|recalled|insisted|argued|urged|tweeted|posted)\b"
+)
+_OPERATION = re.compile(r"\b(?:[Oo]peration|[Oo]p\.|[Cc]odenamed?|[Cc]ode-named|dubbed)\s+$")
+# A name read on its own (no cue) must be rarer than this as an everyday English word.
+POSSIBLE_MAX_ZIPF = 3.5
+# spaCy labels that, without a cue, a locative word or a list of places, say "not a place".
+_NON_PLACE_LABELS = {
+    "PERSON",
+    "ORG",
+    "NORP",
+    "EVENT",
+    "WORK_OF_ART",
+    "PRODUCT",
+    "LAW",
+    "LANGUAGE",
+    "DATE",
+    "TIME",
+    "MONEY",
+    "QUANTITY",
+    "PERCENT",
+    "ORDINAL",
+    "CARDINAL",
+}
+_LOCATIVE_BEFORE = re.compile(
+    r"\b(?:in|near|outside|around|toward|towards|into|from|at|to|through|across|via|between|"
+    r"beyond|along|past|over|(?:north|south|east|west|northeast|northwest|southeast|southwest|"
+    r"north-east|north-west|south-east|south-west)\s+of|outskirts\s+of|edge\s+of|"
+    r"centre\s+of|center\s+of|entered|entering|captured|capturing|recaptured|retook|"
+    r"retaking|liberated|shelled|shelling|struck|hit|seized|seizing|took|taking|besieged|"
+    r"encircled|bombed|stormed|fled|evacuated|reached|reaching|held|holds|hold|surrounded|"
+    r"abandoned|attacked|attacking|defended|defending|controls?|controlled|left|leaving|"
+    r"approaching|villages?|towns?|as|spells?|spelled|spelt|renamed|formerly|including|like)"
+    r"\s+(?:the\s+)?(?:(?:nearby|neighbouring|neighboring|frontline|front-line)\s+)?$",
+    re.IGNORECASE,
+)
+_LIST_JOINER = re.compile(r"^(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$")
+
+
+def word_frequency(name: str) -> float:
+    """wordfreq's Zipf frequency of a one-word name as an everyday English word (0 if rare)."""
+    from wordfreq import zipf_frequency
+
+    return 0.0 if " " in name else zipf_frequency(name.lower(), "en")
+
+
+def _list_items(text: str, start: int, match: str) -> Iterator[tuple[int, int]]:
+    """The names of a ``_LIST`` match that starts at ``start``, with their offsets."""
+    for m in re.finditer(_NAME, match):
+        yield start + m.start(), start + m.end()
+
+
+def cue_spans(text: str) -> Iterator[tuple[int, int, str]]:
+    """Names the text itself marks as places, with the region it places them in (or "")."""
+    for rx in (_CUE_OF, _CUE_KIBBUTZ):
+        for m in rx.finditer(text):
+            region = _IN_REGION.match(text, m.end(1))
+            where = region.group(1) if region else ""
+            for s, e in _list_items(text, m.start(1), m.group(1)):
+                yield s, e, where
+    for m in _CUE_APPOSITION.finditer(text):
+        where = m.group(2) or ""
+        for s, e in _list_items(text, m.start(1), m.group(1)):
+            yield s, e, where
+    for m in _CUE_HEAD.finditer(text):
+        yield m.start(1), m.end(1), ""
+    for m in _CUE_DATELINE.finditer(text):
+        yield m.start(1), m.end(1), ""
+
+
 @dataclass(frozen=True)
 class LexiconEntry:
     """A name the matcher always looks for, and how much we trust it on its own."""
@@ -211,14 +340,35 @@ def _title_caps(text: str) -> str:
 
 def _split_at_paragraphs(text: str, ent: Any) -> list[_Span]:
     """spaCy sometimes runs an entity over a blank line ("Yerevan\n\nRescuers"): a name never
-    crosses a paragraph, so such an entity is cut into its paragraphs' parts."""
+    crosses a paragraph, so such an entity is cut into its paragraphs' parts. A place entity
+    that is a list ("Robotyne and Verbove") is cut into its names; a known name that has
+    "and" in it (Bosnia and Herzegovina) is put back together by the gazetteer matcher."""
     start, end = ent.start_char, ent.end_char
     if "\n\n" not in text[start:end]:
-        return [_Span(start, end, ent.label_)]
-    parts = []
-    for m in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text[start:end], re.DOTALL):
-        parts.append(_Span(start + m.start(), start + m.end(), ent.label_))
-    return parts
+        spans = [_Span(start, end, ent.label_)]
+    else:
+        spans = [
+            _Span(start + m.start(), start + m.end(), ent.label_)
+            for m in re.finditer(r"\S(?:.*?\S)?(?=\s*\n\s*\n|\s*$)", text[start:end], re.DOTALL)
+        ]
+    if ent.label_ not in PLACE_LABELS:
+        return spans
+    return [part for span in spans for part in _split_list(text, span)]
+
+
+_JOINER = re.compile(r",\s+(?:and\s+)?|\s+and\s+")
+
+
+def _split_list(text: str, span: _Span) -> list[_Span]:
+    pieces = _JOINER.split(text[span.start : span.end])
+    if len(pieces) < 2 or not all(p[:1].isupper() for p in pieces):
+        return [span]
+    out, pos = [], span.start
+    for piece in pieces:
+        at = text.index(piece, pos)
+        out.append(_Span(at, at + len(piece), span.label))
+        pos = at + len(piece)
+    return out
 
 
 def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
@@ -235,6 +385,60 @@ def chunks(text: str, size: int = CHUNK_CHARS) -> Iterator[tuple[int, str]]:
             end = max(cut, pos + 1)
         yield pos, text[pos:end]
         pos = end
+
+
+def _proper_runs(doc: Any) -> list[tuple[int, int]]:
+    """Character spans of consecutive proper nouns ("Chasiv Yar", "Deir el-Balah")."""
+    runs: list[tuple[int, int]] = []
+    start = end = -1
+    for t in doc:
+        word = t.tag_ in ("NNP", "NNPS") and t.text[:1].isalpha()
+        joined = start >= 0 and (
+            (t.idx == end + 1 and doc.text[end] == " ")
+            or (t.idx == end and t.text in ("-", "'", "’"))
+            or (t.idx == end and doc.text[end - 1] in "-'’")
+        )
+        if (word or (joined and t.text in ("-", "'", "’"))) and (start < 0 or joined):
+            if start < 0:
+                start = t.idx
+            end = t.idx + len(t.text)
+            continue
+        if start >= 0:
+            runs.append((start, end))
+        start = end = -1
+        if word:
+            start, end = t.idx, t.idx + len(t.text)
+    if start >= 0:
+        runs.append((start, end))
+    return [(s, e) for s, e in runs if doc.text[e - 1] not in "-'’"]
+
+
+def _sub_spans(text: str, start: int, end: int, most: int = 3) -> Iterator[tuple[int, int]]:
+    """The whole run first, then its pieces of up to ``most`` words, longest first."""
+    words = [(m.start() + start, m.end() + start) for m in re.finditer(r"\S+", text[start:end])]
+    yield start, end
+    for n in range(min(most, len(words) - 1), 0, -1):
+        for i in range(len(words) - n + 1):
+            yield words[i][0], words[i + n - 1][1]
+
+
+def _in_place_list(text: str, s: int, e: int, occupied: bytearray, edges: set[int]) -> bool:
+    """Whether a list joins this name to another name ("Vuhledar, Marinka and Toretsk"):
+    one already taken, or another proper name (``edges``: where such names start and end)."""
+    after = re.match(
+        r"(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:(?:nearby|neighbouring|neighboring)\s+)?",
+        text[e : e + 24],
+    )
+    if after and (occupied[e + after.end()] or e + after.end() in edges):
+        return True
+    before = re.search(
+        r"(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+)(?:(?:nearby|neighbouring|neighboring)\s+)?$",
+        text[max(0, s - 24) : s],
+    )
+    if not before:
+        return False
+    prev_end = s - len(before.group(0))
+    return prev_end > 0 and (bool(occupied[prev_end - 1]) or prev_end in edges)
 
 
 def _clean_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -305,7 +509,7 @@ class MentionFinder:
             ents = [part for e in doc.ents for part in _split_at_paragraphs(txt, e)]
             sents = [(sent.start_char, sent.end_char) for sent in doc.sents]
             piece = Article(id=articles[i].id, text=txt)
-            for m in self._judge(piece, proper, ents, sents):
+            for m in self._judge(piece, proper, ents, sents, _proper_runs(doc)):
                 found[i].append(
                     m if not offset else replace(m, start=m.start + offset, end=m.end + offset)
                 )
@@ -319,9 +523,11 @@ class MentionFinder:
         proper: dict[int, bool],
         ents: list[_Span],
         sents: list[tuple[int, int]],
+        runs: list[tuple[int, int]] = (),  # type: ignore[assignment]
     ) -> list[Mention]:
         text = article.text
         person_words = self._person_words(text, ents)
+        contexts: dict[tuple[int, int], str] = {}  # the region a cue places a name in
         ent_starts = [x.start for x in ents]
         chosen: dict[tuple[int, int], str] = {}
         occupied = bytearray(len(text) + 1)
@@ -385,6 +591,58 @@ class MentionFinder:
             if label:
                 take(s, e, label)
 
+        # 3. Names the text itself marks as places ("the village of Zovashenik", "Sotk and Kut,
+        #    two villages in Gegharkunik", "kibbutz Nir Oz"), whatever spaCy called them, unless
+        #    the article shows them to be a person. A mention already found there becomes a
+        #    cue mention, so resolution keeps it in the region the cue names.
+        cued: set[str] = set()
+        for s, e, where in cue_spans(text):
+            s, e = _clean_span(text, s, e)
+            surface = text[s:e]
+            if e - s < 2 or not self._cue_name_ok(text, s, e, person_words):
+                continue
+            if (s, e) in chosen:
+                if chosen[(s, e)] != "NORP":
+                    chosen[(s, e)] = CUE
+                    contexts[(s, e)] = where
+                    cued.add(surface)
+                continue
+            if any(occupied[s:e]):
+                continue
+            take(s, e, CUE)
+            contexts[(s, e)] = where
+            cued.add(surface)
+        # ... and everywhere else the article repeats them.
+        for surface in cued:
+            for m in re.finditer(rf"(?<![\w'’-]){re.escape(surface)}(?![\w'’-])", text):
+                if not any(occupied[m.start() : m.end()]):
+                    take(m.start(), m.end(), CUE)
+
+        # 4. Other proper names: places only if the gazetteers know them in the article's
+        #    focus (resolution decides). spaCy's person/organisation label stands unless a
+        #    locative word or a list of places says otherwise.
+        edges = {x for run in runs for x in run}
+        possible: set[str] = set()
+        for rs, re_ in runs:
+            for s, e in _sub_spans(text, rs, re_):
+                if any(occupied[s:e]):
+                    continue
+                around = containing_ent(s, e)
+                label = self._possible_label(text, s, e, person_words, around, occupied, edges)
+                if label:
+                    take(s, e, label)
+                    possible.add(text[s:e])
+        # A name read as possibly a place once is one wherever the article repeats it.
+        for rs, re_ in runs:
+            if (
+                text[rs:re_] in possible
+                and not any(occupied[rs:re_])
+                and not (
+                    _TITLE.search(text[max(0, rs - 40) : rs]) or _NOT_PLACE_AFTER.match(text, re_)
+                )
+            ):
+                take(rs, re_, POSSIBLE)
+
         # One sense per article: a name the article uses for a disease ("West Nile virus",
         # "Ebola outbreak") is the disease everywhere in it, not the place it is named after.
         diseases = {text[s:e] for (s, e) in chosen if _DISEASE_WORD.match(text, e)}
@@ -405,26 +663,74 @@ class MentionFinder:
                     end=e,
                     sentence=sentence,
                     label=label,
-                    context=self._context(text, e),
+                    context=contexts.get((s, e)) or self._context(text, e),
                 )
             )
         return mentions
 
+    def _cue_name_ok(self, text: str, s: int, e: int, person_words: dict[str, set[int]]) -> bool:
+        """A cued name still is not a place when it is a people's name or an everyday word,
+        or the text shows a person or unit by that name ("Gen. X", "X Brigade")."""
+        surface = text[s:e]
+        known = self.lexicon.entries.get(surface)
+        if known and known[1] == "demonym":
+            return False
+        if word_frequency(surface) >= 4.5 or self._is_person_word(surface, person_words):
+            return False
+        return not (_TITLE.search(text[max(0, s - 30) : s]) or _NOT_PLACE_AFTER.match(text, e))
+
+    def _possible_label(
+        self,
+        text: str,
+        s: int,
+        e: int,
+        person_words: dict[str, set[int]],
+        ent: _Span | None,
+        occupied: bytearray,
+        edges: set[int],
+    ) -> str | None:
+        """The label a proper name not otherwise found gets: POSSIBLE, LISTED, or None."""
+        surface = text[s:e]
+        if len(surface) < 3 or not surface[0].isupper() or surface.isupper():
+            return None
+        own = ent.start if ent is not None and ent.label == "PERSON" else None
+        if any(self._is_person_word(w, person_words, own) for w in surface.split()):
+            return None  # a word of someone's name elsewhere in the article
+        if min(word_frequency(w) for w in surface.split()) >= POSSIBLE_MAX_ZIPF:
+            return None  # "Defence", "Monday", "Police": words first, places rarely
+        if normalize(surface) in self.not_places:
+            return None
+        before = text[max(0, s - 40) : s]
+        if _TITLE.search(before) or _OPERATION.search(before) or _NOT_PLACE_AFTER.match(text, e):
+            return None
+        # A locative word or a list of places says "place" (even when spaCy read a person or
+        # an organisation); otherwise spaCy's reading stands.
+        if _LOCATIVE_BEFORE.search(before) or _in_place_list(text, s, e, occupied, edges):
+            return LISTED
+        return POSSIBLE if ent is None or ent.label not in _NON_PLACE_LABELS else None
+
     @staticmethod
-    def _person_words(text: str, ents: list[_Span]) -> set[str]:
-        words: set[str] = set()
+    def _person_words(text: str, ents: list[_Span]) -> dict[str, set[int]]:
+        """Words of the multi-word person names spaCy reads, with where those names start."""
+        words: dict[str, set[int]] = {}
         for ent in ents:
             if ent.label != "PERSON":
                 continue
             parts = [p for p in re.split(r"\s+", text[ent.start : ent.end]) if p]
             if len(parts) >= 2 and all(p[:1].isupper() for p in parts):
                 for p in parts:
-                    words.add(re.sub(r"['’]s$", "", p))
+                    words.setdefault(re.sub(r"['’]s$", "", p), set()).add(ent.start)
         return words
 
     @staticmethod
-    def _is_person_word(surface: str, person_words: set[str]) -> bool:
-        return " " not in surface and surface in person_words
+    def _is_person_word(
+        surface: str, person_words: dict[str, set[int]], besides: int | None = None
+    ) -> bool:
+        """Whether a one-word name is part of a person's name in the article (``besides``:
+        not counting the person name starting there, when the evidence is that span)."""
+        if " " in surface or surface not in person_words:
+            return False
+        return besides is None or bool(person_words[surface] - {besides})
 
     def _accept_lexicon_match(
         self,
@@ -434,7 +740,7 @@ class MentionFinder:
         entry: LexiconEntry,
         ent: _Span | None,
         proper: dict[int, bool],
-        person_words: set[str],
+        person_words: dict[str, set[int]],
     ) -> str | None:
         surface = text[s:e]
         if entry.kind == "demonym":

@@ -82,9 +82,19 @@ class Candidate:
             country=self.country,
             lat=self.lat,
             lon=self.lon,
-            extra=dict(self.raw.get("provenance", {})) if isinstance(self.raw, dict) else {},
+            extra=self._extra(),
             geonames_id=self.geonames_id,
         )
+
+    def _extra(self) -> dict[str, Any]:
+        raw = self.raw if isinstance(self.raw, dict) else {}
+        extra = dict(raw.get("provenance", {}))
+        # the admin-1 region a place lies in: what an article's focus is made of
+        if raw.get("admin1_id") and self.kind not in ("country", "admin1"):
+            extra["admin1_id"] = raw["admin1_id"]
+            if raw.get("admin1_name"):
+                extra["admin1_name"] = raw["admin1_name"]
+        return extra
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,64 @@ class Resolution:
     place: Place | None
     confidence: float
     why: str  # human-readable: why this place won, or why none did
+
+
+@dataclass(frozen=True)
+class FocusArea:
+    """A country or admin-1 region an article is about, and its share of the article."""
+
+    id: str  # ISO 3166-1 alpha-2 code for a country ("AM"), the place id for a region
+    name: str
+    kind: str  # "country" or "admin1"
+    weight: float  # share of the article's placed mentions (0..1)
+
+
+@dataclass(frozen=True)
+class Focus:
+    """What an article is about, geographically: computed from its confident places, used
+    by resolution (small places of the focus become readable and win ties) and by maps
+    (they open framed on ``bbox``)."""
+
+    countries: tuple[FocusArea, ...] = ()  # heaviest first
+    admin1: tuple[FocusArea, ...] = ()
+    bbox: tuple[float, float, float, float] | None = None  # west, south, east, north
+
+    def main_countries(self, share: float = 0.15) -> list[str]:
+        """The countries at least ``share`` of the article is about: where its small places
+        are looked for (offline and online)."""
+        return [a.id for a in self.countries if a.weight >= share]
+
+    def weight(self, country: str | None) -> float:
+        return next((a.weight for a in self.countries if a.id == country), 0.0)
+
+    def region_weight(self, admin1_id: str | None) -> float:
+        return next((a.weight for a in self.admin1 if a.id == admin1_id), 0.0)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "countries": [
+                {"code": a.id, "name": a.name, "weight": a.weight} for a in self.countries
+            ],
+            "admin1": [{"id": a.id, "name": a.name, "weight": a.weight} for a in self.admin1],
+            "bbox": list(self.bbox) if self.bbox else None,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> Focus:
+        if not data:
+            return cls()
+        bbox = data.get("bbox")
+        return cls(
+            countries=tuple(
+                FocusArea(c["code"], c["name"], "country", float(c["weight"]))
+                for c in data.get("countries", ())
+            ),
+            admin1=tuple(
+                FocusArea(r["id"], r["name"], "admin1", float(r["weight"]))
+                for r in data.get("admin1", ())
+            ),
+            bbox=(bbox[0], bbox[1], bbox[2], bbox[3]) if bbox else None,
+        )
 
 
 @dataclass(frozen=True)

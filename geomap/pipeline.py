@@ -18,9 +18,16 @@ from typing import Any
 
 from geomap.config import Settings, load_settings
 from geomap.errors import DataMissingError, GeocoderUnavailable
-from geomap.extract import COMMON_PREFIX, MODEL, Lexicon, MentionFinder, read_name_list
+from geomap.extract import (
+    COMMON_PREFIX,
+    MODEL,
+    Lexicon,
+    MentionFinder,
+    read_name_list,
+    word_frequency,
+)
 from geomap.models import Article, Candidate, Mention, ParseResult, Resolution
-from geomap.resolve import Resolver
+from geomap.resolve import Resolver, article_focus
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +54,6 @@ COMMON_ZIPF = 4.3  # wordfreq Zipf frequency: ~ once per 50,000 English words or
 
 VERY_COMMON_ZIPF = 5.0  # "West", "Day": only a country or capital outweighs it
 PROMINENT_MAX_ZIPF = 4.8  # a place of 1-10 million keeps a name this common ("Virginia")
-
-
-def word_frequency(name: str) -> float:
-    """wordfreq's Zipf frequency of a one-word name as an everyday English word (0 if rare)."""
-    from wordfreq import zipf_frequency
-
-    return 0.0 if " " in name else zipf_frequency(name.lower(), "en")
 
 
 def _prominent(
@@ -112,6 +112,7 @@ class Engine:
             threshold=self.settings.threshold,
             geometry=self._geometry,
             get=self.offline.get,
+            spelled_like=self.offline.spelled_like,
         )
 
     def _online_layer(self) -> Any:
@@ -201,15 +202,22 @@ class Engine:
         from geomap.gazetteer.geocoders import online_resolution
 
         countries = {x.place.country for x in resolutions if x.place and x.place.country}
+        focus = article_focus(resolutions)
         out = []
         for r in resolutions:
             if r.place is None and r.mention.label != "NORP":
                 try:
                     r = online_resolution(
-                        self.online, r, threshold=self.settings.threshold, countries=countries
+                        self.online,
+                        r,
+                        threshold=self.settings.threshold,
+                        countries=countries,
+                        focus=focus,
                     )
                 except GeocoderUnavailable as exc:
-                    r = Resolution(r.mention, None, r.confidence, f"geocoder unavailable: {exc}")
+                    r = Resolution(
+                        r.mention, None, r.confidence, f"{r.why}; geocoder unavailable: {exc}"
+                    )
             out.append(r)
         return out
 

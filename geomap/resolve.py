@@ -15,9 +15,9 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
-from geomap.extract import REGION_HINT, name_variants
+from geomap.extract import CUE, LISTED, POSSIBLE, REGION_HINT, name_variants
 from geomap.gazetteer.base import haversine_km, normalize
-from geomap.models import Candidate, Mention, Place, Resolution
+from geomap.models import Candidate, Focus, FocusArea, Mention, Place, Resolution
 
 KIND_PRIOR = {
     "country": 4.0,
@@ -71,6 +71,42 @@ SAME_PLACE_KM = 50.0  # candidates this close are one place listed twice, not am
 POINT_KINDS = {"city", "village-group", "county", "town", "village", "building", "crossing"}
 
 Lookup = Callable[[str], list[Candidate]]
+NOT_FOUND = "not in the offline gazetteers"  # the reason for a name no gazetteer layer has
+BIG_NAMESAKE = 1_000_000  # a cued name may still mean a famous place outside the focus
+
+
+def _in_focus(c: Candidate, focus: Focus) -> bool:
+    """Whether a candidate lies where the article is (a focus country or region)."""
+    if c.kind in ("demonym", "continent"):
+        return False
+    region = _admin1_key(c)
+    return c.country in focus.main_countries() or (
+        region is not None and focus.region_weight(region) > 0
+    )
+
+
+def _cue_candidates(g: _Group, focus: Focus) -> list[Candidate]:
+    """Where a name the text marks as a place can be: inside the region the text names
+    ("two villages in Gegharkunik"), else inside the article's focus; a namesake elsewhere
+    only when it is famous (a capital, a city of millions)."""
+    found = g.candidates
+    inside_named = [
+        c
+        for c in found
+        if any(
+            _same_admin1(c, q) or (q.kind == "country" and c.country == q.country)
+            for q in g.qualifiers
+        )
+    ]
+    if inside_named:
+        return inside_named
+    # (a list read as a qualifier, "Jenin, Tubas and ...", names no region it lies in)
+    if not focus.countries:
+        return found
+    inside = [c for c in found if _in_focus(c, focus)]
+    if inside:
+        return inside
+    return [c for c in found if c.feature_code == "PPLC" or c.population >= BIG_NAMESAKE]
 
 
 @dataclass
@@ -165,11 +201,13 @@ class Resolver:
         threshold: float = 0.35,
         geometry: Callable[[Candidate], dict | None] | None = None,
         get: Callable[[str], Candidate | None] | None = None,
+        spelled_like: Callable[[str, list[str]], list[Candidate]] | None = None,
     ) -> None:
         self.lookup = lookup
         self.threshold = threshold
         self.geometry = geometry
         self.get = get  # a place by id, for "the Donetsk region" -> the region holding Donetsk
+        self.spelled_like = spelled_like  # other romanisations, within some countries
 
     # -- candidates --------------------------------------------------------------
 
@@ -217,6 +255,52 @@ class Resolver:
     # -- resolution --------------------------------------------------------------
 
     def resolve(self, mentions: Sequence[Mention]) -> list[Resolution]:
+        """Names the article vouches for are resolved first; their focus then decides which
+        possible names are places (those the gazetteers have there) and where the names a
+        cue marks as places lie, and everything is resolved again with them."""
+        groups = self._groups(mentions)
+        possible = {
+            k for k, g in groups.items() if all(m.label in (POSSIBLE, LISTED) for m in g.mentions)
+        }
+        firm = {k: g for k, g in groups.items() if k not in possible}
+        results = self._resolve_groups(firm)
+        cued = [g for g in firm.values() if any(m.label == CUE for m in g.mentions)]
+        unknown = [g for g in groups.values() if not g.candidates]
+        if not possible and not cued and not unknown:
+            return results
+        # The focus that decides where cued and possible names are comes from the names the
+        # article vouches for on their own (a cued "Kut" read as Al-Kut must not pull it).
+        cued_mentions = {id(m) for g in cued for m in g.mentions}
+        vouched = [r for r in results if id(r.mention) not in cued_mentions]
+        focus = article_focus(vouched)
+        if not focus.countries:
+            focus = article_focus(results)
+        changed = False
+        if self.spelled_like is not None and focus.countries:
+            # a name no gazetteer has as written may be another romanisation of one there
+            for g in groups.values():
+                if not g.candidates:
+                    found = self.spelled_like(g.mentions[0].text, focus.main_countries())
+                    g.candidates = _curated_supersedes(found)
+                    changed = changed or bool(found)
+        for g in cued:
+            kept = _cue_candidates(g, focus)
+            changed = changed or len(kept) != len(g.candidates)
+            g.candidates = kept
+        for k in possible:
+            g = groups[k]
+            if not g.candidates and any(m.label == LISTED for m in g.mentions):
+                firm[k] = g  # named like a place, known nowhere: reported, asked online
+                changed = True
+                continue
+            g.candidates = [c for c in g.candidates if _in_focus(c, focus)]
+            if g.candidates:
+                firm[k] = g
+                changed = True
+        return self._resolve_groups(firm) if changed else results
+
+    def _groups(self, mentions: Sequence[Mention]) -> dict[str, _Group]:
+        """Mentions by the name they are looked up under: one sense per name per article."""
         groups: dict[str, _Group] = {}
         for m in mentions:
             found, variant = self._candidates(m.text)
@@ -228,7 +312,9 @@ class Resolver:
                 g = groups[key] = _Group(key, [], found, [])
             g.mentions.append(m)
             g.qualifiers.extend(self._qualifier_places(m.context))
+        return groups
 
+    def _resolve_groups(self, groups: dict[str, _Group]) -> list[Resolution]:
         # Pass 1, without article context: how likely each reading of each name is. The
         # context is every likely reading weighted by its likelihood, so that two
         # ambiguous names that agree (Gainesville and Hall County, both in Georgia)
@@ -330,7 +416,7 @@ class Resolver:
 
     def _decide(self, g: _Group, choice: tuple[Candidate, float, str] | None) -> list[Resolution]:
         if choice is None:
-            return [Resolution(m, None, 0.0, "no candidate in any gazetteer") for m in g.mentions]
+            return [Resolution(m, None, 0.0, NOT_FOUND) for m in g.mentions]
         cand, confidence, why = choice
         if confidence < self.threshold:
             reason = f"ambiguous: best guess {cand.name} ({cand.id}) at confidence {confidence:.2f}"
@@ -416,3 +502,98 @@ class _Context:
                 score += NEAR_CONTEXT * min(1.0, sum(near.values()))
                 why.append("near other places in the article")
         return score, why
+
+
+# -- the article's focus --------------------------------------------------------------------
+
+FOCUS_KIND_WEIGHT = {"demonym": 0.5, "continent": 0.0, "ocean": 0.0, "sea": 0.3, "region": 0.5}
+FOCUS_MIN_SHARE = 0.1  # a country or region below this share is not what the article is about
+FOCUS_MAX_AREAS = 5
+FRAME_SHARE = 0.5  # the opening frame holds the areas with at least half the top one's weight
+FRAME_MAX_DEG2 = 500.0  # a country larger than this frames by its places, not its outline
+
+
+def _country_name(code: str) -> str:
+    import pycountry
+
+    found = pycountry.countries.get(alpha_2=code)
+    return str(getattr(found, "common_name", None) or found.name) if found else code
+
+
+def article_focus(resolutions: Sequence[Resolution]) -> Focus:
+    """The countries and admin-1 regions an article's placed mentions are in, by share.
+
+    Each placed mention counts its confidence (demonyms and broad regions less), so the
+    focus follows what the article keeps returning to, not one passing reference."""
+    countries: dict[str, float] = defaultdict(float)
+    regions: dict[str, float] = defaultdict(float)
+    region_names: dict[str, str] = {}
+    placed = [r for r in resolutions if r.place is not None]
+    for r in placed:
+        p = r.place
+        assert p is not None
+        w = r.confidence * FOCUS_KIND_WEIGHT.get(p.kind, 1.0)
+        if p.country and w > 0:
+            countries[p.country] += w
+        region = p.id if p.kind == "admin1" else p.extra.get("admin1_id")
+        if region and w > 0:
+            regions[region] += w
+            name = p.name if p.kind == "admin1" else p.extra.get("admin1_name")
+            if name:
+                region_names.setdefault(region, str(name))
+    total = sum(countries.values())
+    if not total:
+        return Focus()
+    top_c = sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))
+    areas = tuple(
+        FocusArea(code, _country_name(code), "country", round(w / total, 3))
+        for code, w in top_c[:FOCUS_MAX_AREAS]
+        if w / total >= FOCUS_MIN_SHARE
+    )
+    top_r = sorted(regions.items(), key=lambda kv: (-kv[1], kv[0]))
+    regions_out = tuple(
+        FocusArea(rid, region_names.get(rid, rid), "admin1", round(w / total, 3))
+        for rid, w in top_r[:FOCUS_MAX_AREAS]
+        if w / total >= FOCUS_MIN_SHARE
+    )
+    return Focus(areas, regions_out, _focus_bbox(placed, areas))
+
+
+def _focus_bbox(
+    placed: Sequence[Resolution], areas: tuple[FocusArea, ...]
+) -> tuple[float, float, float, float] | None:
+    """Bounds of what a map should open on: the heaviest countries, framed by their outline
+    when it is small enough to read (Armenia) and by the places named in them otherwise."""
+    if not areas:
+        return None
+    from shapely.geometry import shape
+
+    framed = {a.id for a in areas if a.weight >= FRAME_SHARE * areas[0].weight}
+    bounds: list[tuple[float, float, float, float]] = []
+    outlines: dict[str, tuple[float, float, float, float]] = {}
+    for r in placed:
+        p = r.place
+        if p is None or p.country not in framed or p.kind in FOCUS_KIND_WEIGHT:
+            continue
+        try:
+            b = shape(p.geometry).bounds
+        except (ValueError, TypeError, AttributeError, KeyError):
+            continue
+        if p.kind == "country":
+            outlines[p.country] = b
+        else:
+            bounds.append(b)
+    for code, b in outlines.items():
+        has_places = any(
+            r.place and r.place.country == code and r.place.kind != "country" for r in placed
+        )
+        if (b[2] - b[0]) * (b[3] - b[1]) <= FRAME_MAX_DEG2 or not has_places:
+            bounds.append(b)
+    if not bounds:
+        return None
+    return (
+        round(min(b[0] for b in bounds), 4),
+        round(min(b[1] for b in bounds), 4),
+        round(max(b[2] for b in bounds), 4),
+        round(max(b[3] for b in bounds), 4),
+    )

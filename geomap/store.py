@@ -21,7 +21,8 @@ from typing import Any
 from geomap.articles import content_hash
 from geomap.errors import GeomapError, StoreError
 from geomap.export import feature_collection
-from geomap.models import Article, Geometry, Mention, ParseResult, Place, Resolution
+from geomap.models import Article, Focus, Geometry, Mention, ParseResult, Place, Resolution
+from geomap.resolve import article_focus
 
 Migration = str | Callable[[sqlite3.Connection], None]  # an SQL script or a function
 
@@ -89,7 +90,9 @@ MIGRATIONS: tuple[Migration, ...] = (
     );
     """,
     _add_display_geometry,
-    # v3 (reference ids, issue 9): the place's GeoNames id; its point is lat/lon
+    # v3: each article's geographic focus (JSON, see models.Focus), for maps to open on
+    "ALTER TABLE articles ADD COLUMN focus TEXT",
+    # v4 (reference ids, issue 9): the place's GeoNames id; its point is lat/lon
     "ALTER TABLE places ADD COLUMN geonames_id INTEGER",
 )
 
@@ -389,6 +392,10 @@ class Store:
                         article.id,
                     ),
                 )
+            conn.execute(
+                "UPDATE articles SET focus = ? WHERE id = ?",
+                (_dumps(article_focus(resolutions).to_dict()), article.id),
+            )
             written: set[str] = set()
             for res in resolutions:
                 if res.place is not None and res.place.id not in written:
@@ -583,6 +590,13 @@ class Store:
     def article(self, article_id: str) -> Article | None:
         rows = self._query("SELECT * FROM articles WHERE id = ?", [article_id])
         return self._article(rows[0]) if rows else None
+
+    def focus(self, article_id: str) -> Focus:
+        """The article's geographic focus as computed when it was stored."""
+        rows = self._query("SELECT focus FROM articles WHERE id = ?", [article_id])
+        return (
+            Focus.from_dict(json.loads(rows[0]["focus"])) if rows and rows[0]["focus"] else Focus()
+        )
 
     def articles(self) -> list[ArticleSummary]:
         rows = self._query(

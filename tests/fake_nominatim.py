@@ -120,6 +120,21 @@ PLACES: dict[str, list[dict[str, Any]]] = {
             population="169,176", importance=0.58,
         ),
     ],
+    # Invented for the tests (an Armenian village and a namesake abroad): the ids, and these
+    # coordinates, are not real facts.
+    "zovashenik": [
+        place(
+            106, "node", 9000006, "Zovashenik", 40.48, 44.95,
+            "place", "village", "village",
+            country="Armenia", country_code="am", state="Kotayk Province",
+        ),
+        place(
+            107, "node", 9000007, "Zovashenik", 43.10, 41.90,
+            "place", "village", "village",
+            country="Georgia", country_code="ge", state="Samegrelo-Zemo Svaneti",
+            importance=0.5,
+        ),
+    ],
 }  # fmt: skip
 
 
@@ -243,15 +258,20 @@ class FakeGeocoderServer:
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (time-out): that is the point of "hang"
 
-    def _found(self, query: str, limit: str | None) -> list[dict[str, Any]]:
+    def _found(
+        self, query: str, limit: str | None, countrycodes: str | None = None
+    ) -> list[dict[str, Any]]:
         found = self.places.get(" ".join(query.lower().split()), [])
+        if countrycodes:  # Nominatim's countrycodes=am,az: only places in those countries
+            wanted = {c.strip().lower() for c in countrycodes.split(",")}
+            found = [p for p in found if p["country_code"] in wanted]
         n = int(limit) if limit and limit.isdigit() else 10
         return found[:n]
 
     def _nominatim(self, params: dict[str, str]) -> list[dict[str, Any]]:
         v2 = params.get("format") == "jsonv2"
         out = []
-        for p in self._found(params.get("q", ""), params.get("limit")):
+        for p in self._found(params.get("q", ""), params.get("limit"), params.get("countrycodes")):
             lat, lon = p["lat"], p["lon"]
             item: dict[str, Any] = {
                 "place_id": p["place_id"],

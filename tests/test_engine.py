@@ -124,6 +124,7 @@ def test_seed_geojson_schema(seed):
     article, result = seed
     fc = result_to_geojson(result)
     assert fc["type"] == "FeatureCollection"
+    focus = fc["articles"][0].pop("focus")
     assert fc["articles"] == [
         {
             "id": article.id,
@@ -133,6 +134,12 @@ def test_seed_geojson_schema(seed):
             "url": None,
         }
     ]
+    # The article is about Azerbaijan and Armenia: they lead its focus, and the map frame is
+    # the South Caucasus, not the world the U.S. mentions would stretch it to.
+    assert {c["code"] for c in focus["countries"][:2]} == {"AZ", "AM"}
+    assert abs(sum(c["weight"] for c in focus["countries"]) - 1.0) < 0.2
+    west, south, east, north = focus["bbox"]
+    assert 42 < west < 45 and 50 < east < 52 and 37 < south < 39.5 and 41 < north < 43
     ids = [f["properties"]["id"] for f in fc["features"]]
     assert len(ids) == len(set(ids))
     yerevan = next(f for f in fc["features"] if f["properties"]["id"] == "geonames:616052")
@@ -215,7 +222,7 @@ def test_unknown_place_is_reported_unresolved(engine):
     result = parse_text(engine, "Shelling hit the village of Zzyzxqor in Ukraine overnight.")
     unresolved = {r.mention.text: r.why for r in result.resolutions if r.place is None}
     fc = result_to_geojson(result)
-    assert "Zzyzxqor" in unresolved and "no candidate" in unresolved["Zzyzxqor"]
+    assert unresolved.get("Zzyzxqor") == "not in the offline gazetteers"
     assert any(u["text"] == "Zzyzxqor" for u in fc["unresolved"])
     assert place_for(result, "Ukraine").id == "ne:UKR"
 

@@ -54,7 +54,7 @@ def make(url: str, cache_file: Path, **kwargs) -> OnlineGeocoder:
 
 def unresolved(text: str, article: str = "a1", start: int = 0) -> Resolution:
     mention = Mention(article, text, start, start + len(text), f"Fighting near {text}.", "GPE")
-    return Resolution(mention, None, 0.0, "no candidate in any gazetteer")
+    return Resolution(mention, None, 0.0, "not in the offline gazetteers")
 
 
 # -- placing what the gazetteers do not know ------------------------------------------------
@@ -426,10 +426,10 @@ def test_retry_unresolved_places_stored_mentions_and_loses_nothing(server, tmp_p
         return Mention("a1", surface, start, start + len(surface), text, "GPE")
 
     resolutions = [
-        Resolution(mention("Nahal Oz"), None, 0.0, "no candidate in any gazetteer"),
-        Resolution(mention("Zikim"), None, 0.0, "no candidate in any gazetteer"),
+        Resolution(mention("Nahal Oz"), None, 0.0, "not in the offline gazetteers"),
+        Resolution(mention("Zikim"), None, 0.0, "not in the offline gazetteers"),
         Resolution(mention("Yerevan"), yerevan, 0.9, "offline"),
-        Resolution(mention("Atlantis"), None, 0.0, "no candidate in any gazetteer"),
+        Resolution(mention("Atlantis"), None, 0.0, "not in the offline gazetteers"),
     ]
     with Store(db) as store:
         store.save(article, resolutions)
@@ -547,3 +547,63 @@ def test_pipeline_places_what_the_gazetteers_miss_and_survives_an_outage(
         assert store.unresolved() == []
         stored = {r.mention.text: r.place.id for r in store.resolutions() if r.place}
     assert stored == {k: v.id for k, v in first.items()}
+
+
+ZOVASHENIK = "Residents of the village of Zovashenik fled to Yerevan, officials in Armenia said."
+
+
+def test_a_cued_village_no_gazetteer_has_is_asked_within_the_focus(
+    server, offline_index, tmp_path, monkeypatch
+):
+    """spaCy does not read 'Zovashenik' as a place; the cue 'the village of' does, the
+    offline layers do not have it, so the geocoder is asked, within the article's focus."""
+    from geomap.export import result_to_geojson
+    from geomap.pipeline import Engine, geoparse
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path / "run1"))
+    settings = Settings(
+        index_path=offline_index, geocoder="nominatim", geocoder_url=server.url,
+        user_agent=UA, geocoder_min_delay=MIN_DELAY, geocoder_timeout=TIMEOUT,
+    )  # fmt: skip
+    engine = Engine(settings)
+    first = {r.mention.text: r for r in geoparse(ZOVASHENIK, engine=engine).resolutions}
+    village = first["Zovashenik"]
+    assert village.mention.label == "cue"
+    assert village.place is not None and village.place.source == "geocoder:nominatim"
+    assert village.place.country == "AM"  # the Armenian village, not the namesake abroad
+    assert first["Yerevan"].place.source != "geocoder:nominatim"  # offline, never asked
+    (search,) = server.searches()
+    assert search.params["q"] == "Zovashenik" and search.params["countrycodes"] == "am"
+
+    # A second run asks nothing: the answer is cached with the focus it was asked in.
+    engine.online = build_online_layer(settings)
+    again = {r.mention.text: r.place for r in geoparse(ZOVASHENIK, engine=engine).resolutions}
+    assert again["Zovashenik"].id == village.place.id
+    assert len(server.searches()) == 1
+
+    # Service failing, empty cache: the run completes and the village is listed unresolved.
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path / "run2"))
+    engine.online = build_online_layer(settings)
+    server.behaviour = "503"
+    down = result_to_geojson(geoparse(ZOVASHENIK, engine=engine))
+    reasons = {u["text"]: u["reason"] for u in down["unresolved"]}
+    assert set(reasons) == {"Zovashenik"}
+    assert "not in the offline gazetteers" in reasons["Zovashenik"]
+    assert "geocoder unavailable" in reasons["Zovashenik"]
+    assert "Yerevan" in {f["properties"]["name"] for f in down["features"]}
+
+
+def test_an_answer_outside_the_focus_is_not_drawn(server, offline_index, tmp_path, monkeypatch):
+    """Photon cannot be asked within countries: its namesake abroad is refused."""
+    from geomap.pipeline import Engine, geoparse
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
+    server.places = {"zovashenik": [server.places["zovashenik"][1]]}  # only the one in Georgia
+    settings = Settings(
+        index_path=offline_index, geocoder="photon", geocoder_url=server.url,
+        geocoder_min_delay=MIN_DELAY, geocoder_timeout=TIMEOUT,
+    )  # fmt: skip
+    result = geoparse(ZOVASHENIK, engine=Engine(settings))
+    village = next(r for r in result.resolutions if r.mention.text == "Zovashenik")
+    assert village.place is None
+    assert "outside the article's focus" in village.why

@@ -62,7 +62,7 @@ def test_every_seed_place_has_a_point_and_an_id_where_geonames_has_it(seed_outpu
 
 
 def test_json_format_carries_the_same_id_and_point(seed_outputs):
-    rows = json.loads(seed_outputs["json"].read_text(encoding="utf-8"))
+    rows = json.loads(seed_outputs["json"].read_text(encoding="utf-8"))["mentions"]
     fc = json.loads(seed_outputs["geojson"].read_text(encoding="utf-8"))
     by_id = {f["properties"]["id"]: f["properties"] for f in fc["features"]}
     placed = [r for r in rows if r["place"]]
@@ -79,7 +79,7 @@ def test_csv_has_exactly_the_columns_and_one_row_per_mention(seed_outputs, seed_
     assert text.splitlines()[0] == ",".join(CSV_FIELDS)
     wanted = "article,start,end,text,place_id,geonames_id,name,kind,lat,lon,confidence"
     assert wanted.split(",") == CSV_FIELDS
-    records = json.loads(seed_outputs["json"].read_text(encoding="utf-8"))
+    records = json.loads(seed_outputs["json"].read_text(encoding="utf-8"))["mentions"]
     assert len(rows) == len(records)  # one row per mention, resolved or not
     for row, rec in zip(rows, records, strict=True):
         start, end = int(row["start"]), int(row["end"])

@@ -249,3 +249,18 @@ def test_migration_from_v1_backfills_display_geometry(db, seed_result):
         assert json.loads(row[0]) == {"type": "Point", "coordinates": [1.1235, 2.0]}
         assert len(row[1]) == 40
         assert store.save(seed_result)  # and the migrated store takes new articles
+
+
+def test_article_focus_is_stored_and_exported(db, seed_result):
+    """The focus is computed when the article is stored and travels with it."""
+    with Store(db) as store:
+        store.save(seed_result)
+        focus = store.focus("000_42821f2fae6c857c")
+        exported = store.to_geojson("000_42821f2fae6c857c")["articles"][0]["focus"]
+        assert store.focus("no-such-article").countries == ()
+    codes = [a.id for a in focus.countries]
+    # the sample places: Yerevan, Armenia (AM); Baku, Nakhchivan (AZ); Ankara (TR), once
+    assert set(codes) == {"AM", "AZ"}
+    assert focus.countries[0].weight >= focus.countries[-1].weight
+    assert focus.bbox is not None and focus.bbox[0] < 44.6 < focus.bbox[2]
+    assert exported == focus.to_dict()

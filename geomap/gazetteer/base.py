@@ -51,6 +51,51 @@ def normalize(name: str) -> str:
     return " ".join("".join(out).split())
 
 
+_ARTICLES = {
+    "al",
+    "el",
+    "an",
+    "ar",
+    "as",
+    "ash",
+    "at",
+    "ad",
+    "az",
+    "en",
+    "er",
+    "es",
+    "et",
+    "ed",
+    "ez",
+    "ul",
+}
+_DIGRAPHS = (("dzh", "j"), ("zh", "j"), ("dj", "j"), ("tch", "ch"), ("ph", "f"), ("q", "k"))
+
+
+def spelling_key(name: str) -> str:
+    """A coarse key under which the romanisations of one name meet: Chasiv/Chasov Yar,
+    Bayt Hanun/Beit Hanoun, Sudja/Sudzha, Maarat al-Numan/Ma'arrat an-Nu'man.
+
+    Built on :func:`normalize`: Arabic articles become one, spaces and apostrophes go, a few
+    digraphs fold (zh/dzh/dj -> j), then after the first letter every run of vowels is one
+    mark and doubled letters count once. Too coarse to find places by on its own: only for
+    names the gazetteers do not have as written, checked against the article's focus and
+    the spelling's closeness by the caller.
+    """
+    words = ["al" if w in _ARTICLES else w for w in normalize(name).replace("`", "").split()]
+    text = "".join(words)
+    for old, new in _DIGRAPHS:
+        text = text.replace(old, new)
+    if not text:
+        return ""
+    out: list[str] = [text[0]]
+    for ch in text[1:]:
+        ch = "V" if ch in "aeiouy" else ch
+        if ch.isalpha() and out[-1] != ch:
+            out.append(ch)
+    return "".join(out)
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     r = 6371.0088
     p1, p2 = math.radians(lat1), math.radians(lat2)

@@ -29,7 +29,7 @@ from geomap.config import Settings
 from geomap.errors import ConfigError, GeocoderUnavailable, GeocodingError
 from geomap.gazetteer.base import GazetteerLayer, haversine_km, normalize
 from geomap.gazetteer.cache import CacheEntry, GeocoderCache
-from geomap.models import Candidate, Place, Resolution
+from geomap.models import Candidate, Focus, Place, Resolution
 
 # RateLimiter logs each retry with a traceback; without this, Python's last-resort
 # handler would print them to stderr. Applications that configure logging still see them.
@@ -157,8 +157,9 @@ class OnlineGeocoder(GazetteerLayer):
 
     # -- the network ------------------------------------------------------------------
 
-    def _ask(self, query: str) -> list[dict[str, Any]]:
-        """One HTTP request (RateLimiter calls this, and again on retryable faults)."""
+    def _ask(self, query: str, countries: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+        """One HTTP request (RateLimiter calls this, and again on retryable faults);
+        ``countries`` (ISO2) limits Nominatim's search to the article's focus."""
         if self.cache is not None:
             wait = self.cache.reserve_slot(self.service, self.min_delay)
             slot = time.time() + wait
@@ -180,6 +181,7 @@ class OnlineGeocoder(GazetteerLayer):
                     extratags=True,
                     namedetails=True,
                     geometry="geojson",
+                    country_codes=list(countries) or None,
                 )
             else:
                 found = self.client.geocode(
@@ -213,8 +215,11 @@ class OnlineGeocoder(GazetteerLayer):
         detail = " ".join(str(error).split())[:160]
         return f"{self.provider} at {self.service} {what} for {query!r}: {detail}"
 
-    def fetch(self, query: str) -> CacheEntry:
+    def fetch(self, query: str, countries: Iterable[str] = ()) -> CacheEntry:
         """The raw answer for ``query``: from the cache when fresh, else from the service.
+
+        ``countries`` (ISO2 codes) asks only within those countries (Nominatim; Photon's
+        answers are filtered by the caller); it is part of the cache key.
 
         Raises GeocoderUnavailable when the service cannot answer (and no stale
         answer is cached), GeocodingError when it answers with something unusable.
@@ -224,12 +229,17 @@ class OnlineGeocoder(GazetteerLayer):
         key = normalize(text)
         if not key:
             return CacheEntry(self.provider, self.service, text, [], self._clock())
+        within = tuple(sorted({c.lower() for c in countries if c}))
+        if within and self.provider == "nominatim":
+            key = f"{key} @{','.join(within)}"
+        else:
+            within = ()
         if self.cache is not None:
             hit = self.cache.get(self.provider, self.service, key)
             if hit is not None:
                 return hit
         try:
-            answer = self._fetch_live(text)
+            answer = self._fetch_live(text, within)
         except GeocoderUnavailable:
             stale = (
                 self.cache.get(self.provider, self.service, key, allow_stale=True)
@@ -243,7 +253,7 @@ class OnlineGeocoder(GazetteerLayer):
             return self.cache.put(self.provider, self.service, key, text, answer)
         return CacheEntry(self.provider, self.service, text, answer, self._clock())
 
-    def _fetch_live(self, text: str) -> list[dict[str, Any]]:
+    def _fetch_live(self, text: str, countries: tuple[str, ...] = ()) -> list[dict[str, Any]]:
         now = self._clock()
         if now < self._down_until:
             raise GeocoderUnavailable(
@@ -251,7 +261,7 @@ class OnlineGeocoder(GazetteerLayer):
                 f"it failed moments ago ({self._down_reason})"
             )
         try:
-            return list(self._ask_limited(text))
+            return list(self._ask_limited(text, countries))
         except _GiveUp as wrapped:
             error = wrapped.error
             message = self._describe(text, error)
@@ -275,9 +285,11 @@ class OnlineGeocoder(GazetteerLayer):
 
     # -- the gazetteer interface --------------------------------------------------------
 
-    def candidates(self, query: str, *, limit: int = DEFAULT_LIMIT) -> list[Candidate]:
+    def candidates(
+        self, query: str, *, limit: int = DEFAULT_LIMIT, countries: Iterable[str] = ()
+    ) -> list[Candidate]:
         """Places the service finds for ``query``, in its order (best first)."""
-        entry = self.fetch(query)
+        entry = self.fetch(query, countries)
         provenance = {
             "source": self.source,
             "query": entry.query,
@@ -562,13 +574,16 @@ def query_for(mention_text: str) -> str:
     return text or " ".join(mention_text.split())
 
 
-def online_candidates(layer: OnlineGeocoder, mention_text: str) -> list[Candidate]:
-    """Candidates for one mention from the online layer (cache first).
+def online_candidates(
+    layer: OnlineGeocoder, mention_text: str, countries: Iterable[str] = ()
+) -> list[Candidate]:
+    """Candidates for one mention from the online layer (cache first), searched within
+    ``countries`` (the article's focus) when given.
 
     Raises GeocoderUnavailable when the service cannot answer, GeocodingError
     (its parent) when the answer is unusable: catch GeocodingError.
     """
-    return layer.candidates(query_for(mention_text))
+    return layer.candidates(query_for(mention_text), countries=countries)
 
 
 def name_matches(mention_text: str, cand: Candidate) -> bool:
@@ -629,6 +644,7 @@ def online_resolution(
     *,
     threshold: float = 0.35,
     countries: Iterable[str] = (),
+    focus: Focus | None = None,
 ) -> Resolution:
     """Give an unresolved (or below-threshold) mention a second chance online.
 
@@ -640,8 +656,9 @@ def online_resolution(
     record the mention as unresolved with that message and go on.
     """
     mention = resolution.mention
+    within = focus.main_countries() if focus else []
     try:
-        found = online_candidates(layer, mention.text)
+        found = online_candidates(layer, mention.text, within)
     except GeocoderUnavailable:
         raise
     except GeocodingError as exc:
@@ -650,6 +667,13 @@ def online_resolution(
     if picked is None:
         return replace(resolution, why=f"{resolution.why}; {layer.provider}: no match")
     best, confidence, why = picked
+    if within and best.country not in within:
+        # The article is about somewhere else: a namesake there is not what it means.
+        return replace(
+            resolution,
+            why=f"{resolution.why}; {layer.provider}: only {best.name} ({best.country}), "
+            "outside the article's focus",
+        )
     if confidence < threshold:
         return replace(
             resolution,

@@ -36,10 +36,11 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,7 @@ from geomap.gazetteer.base import (
     candidate_to_location,
     haversine_km,
     normalize,
+    spelling_key,
 )
 from geomap.gazetteer.index_build import (
     BUILDER_VERSION,
@@ -152,6 +154,19 @@ def ensure_index(path: Path, *, progress: bool = True) -> Path:
 
 # --------------------------------------------------------------------------- querying
 
+SPELLING_KEY_MIN = 4  # shorter keys ("kVt") match too many unrelated names
+SPELLING_CLOSE = 0.75  # difflib ratio of the two spellings: Sudja/Sudzha 0.91, Sudja/Shuya 0.6
+
+
+_NON_LATIN = re.compile("[^\u0000-\u024f\u1e00-\u1eff\u2018-\u201f]")
+
+
+def _closeness(a: str, b: str) -> float:
+    from difflib import SequenceMatcher
+
+    return SequenceMatcher(None, a, b).ratio()
+
+
 # Kinds whose polygon comes with the candidate; the others' (admin-1, counties: thousands,
 # often many per name) are fetched only when asked for, through geometry(place_id).
 EAGER_GEOMETRY = frozenset({"country", "demonym"})
@@ -182,6 +197,8 @@ class OfflineGazetteer(GazetteerLayer):
         except sqlite3.Error as exc:
             raise DataMissingError(f"not a geomap offline index: {self.path} ({exc})") from exc
         self._lock = threading.Lock()
+        self._spelling_conn: sqlite3.Connection | None = None
+        self._spelled_countries: set[str] = set()
         self._tree: Any = None
         self._tree_iso: list[str] = []
         self._lookup = lru_cache(maxsize=100_000)(self._lookup_uncached)
@@ -189,6 +206,8 @@ class OfflineGazetteer(GazetteerLayer):
 
     def close(self) -> None:
         self._conn.close()
+        if self._spelling_conn is not None:
+            self._spelling_conn.close()
 
     # -- rows to candidates
     def _candidate(
@@ -361,6 +380,83 @@ class OfflineGazetteer(GazetteerLayer):
                 (min_population,),
             ).fetchall()
         yield from rows
+
+    # -- other spellings -------------------------------------------------------------
+
+    def spelled_like(self, query: str, countries: Iterable[str]) -> list[Candidate]:
+        """Towns and regions in ``countries`` whose name is another romanisation of
+        ``query`` (same :func:`spelling_key`): Chasov Yar finds Chasiv Yar in Ukraine.
+
+        The key table is derived from the index once, beside it, on first use."""
+        key = spelling_key(query)
+        wanted = sorted({c.upper() for c in countries if c})
+        if len(key) < SPELLING_KEY_MIN or not wanted:
+            return []
+        marks = ",".join("?" * len(wanted))
+        norm = normalize(query)
+        with self._lock:
+            conn = self._spellings(wanted)
+            rows = conn.execute(
+                f"SELECT pid, name FROM spellings WHERE key = ? AND country IN ({marks})",
+                (key, *wanted),
+            ).fetchall()
+            # the same key is not enough: the spelling must also be close ("Sudja" finds
+            # Sudzha, not Shuya)
+            pids = sorted(
+                {pid for pid, name in rows if _closeness(norm, normalize(name)) >= SPELLING_CLOSE}
+            )
+            found = [
+                self._conn.execute(
+                    f"SELECT {_COLUMNS} FROM places p WHERE p.pid = ?", (pid,)
+                ).fetchone()
+                for pid in pids
+            ]
+        return [self._candidate(r, query, False) for r in found if r is not None]
+
+    def _spellings(self, countries: list[str]) -> sqlite3.Connection:
+        """The key table beside the index, filled country by country as articles need them
+        (a few seconds for a large country, once; every later run reads it)."""
+        if self._spelling_conn is None:
+            fingerprint = self.meta_unlocked().get("fingerprint", "")[:16]
+            path = self.path.with_name(f"{self.path.stem}.spellings-{fingerprint}.sqlite")
+            conn = sqlite3.connect(
+                path, timeout=60.0, check_same_thread=False, isolation_level=None
+            )
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.executescript(
+                "CREATE TABLE IF NOT EXISTS spellings (key TEXT, country TEXT, pid INTEGER,"
+                " name TEXT);"
+                " CREATE INDEX IF NOT EXISTS spellings_key ON spellings (key, country);"
+                " CREATE TABLE IF NOT EXISTS countries (iso2 TEXT PRIMARY KEY);"
+            )
+            self._spelling_conn = conn
+            self._spelled_countries = {r[0] for r in conn.execute("SELECT iso2 FROM countries")}
+        conn = self._spelling_conn
+        for cc in countries:
+            if cc in self._spelled_countries:
+                continue
+            rows = self._conn.execute(
+                "SELECT n.name, p.country, p.pid FROM names n JOIN places p ON p.pid = n.pid"
+                " WHERE p.country = ? AND p.kind IN ('city', 'admin1')",
+                (cc,),
+            ).fetchall()
+            latin = [r for r in rows if not _NON_LATIN.search(r[0])]  # news writes Latin
+            keys = [(spelling_key(name), cc, pid, name) for name, cc, pid in latin]
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # another process may have done it meanwhile
+                if not conn.execute("SELECT 1 FROM countries WHERE iso2 = ?", (cc,)).fetchone():
+                    conn.executemany("INSERT INTO spellings VALUES (?, ?, ?, ?)", keys)
+                    conn.execute("INSERT INTO countries VALUES (?)", (cc,))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self._spelled_countries.add(cc)
+        return conn
+
+    def meta_unlocked(self) -> dict[str, str]:
+        return dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
 
     def meta(self) -> dict[str, str]:
         with self._lock:
