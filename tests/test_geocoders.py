@@ -571,14 +571,16 @@ def test_a_cued_village_no_gazetteer_has_is_asked_within_the_focus(
     assert village.mention.label == "cue"
     assert village.place is not None and village.place.source == "geocoder:nominatim"
     assert village.place.country == "AM"  # the Armenian village, not the namesake abroad
-    assert first["Yerevan"].place.source != "geocoder:nominatim"  # offline, never asked
+    yerevan = first["Yerevan"].place
+    assert yerevan is not None and yerevan.source != "geocoder:nominatim"  # offline, not asked
     (search,) = server.searches()
     assert search.params["q"] == "Zovashenik" and search.params["countrycodes"] == "am"
 
     # A second run asks nothing: the answer is cached with the focus it was asked in.
     engine.online = build_online_layer(settings)
     again = {r.mention.text: r.place for r in geoparse(ZOVASHENIK, engine=engine).resolutions}
-    assert again["Zovashenik"].id == village.place.id
+    cached = again["Zovashenik"]
+    assert cached is not None and cached.id == village.place.id
     assert len(server.searches()) == 1
 
     # Service failing, empty cache: the run completes and the village is listed unresolved.
