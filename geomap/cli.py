@@ -64,6 +64,12 @@ from geomap import cli_store  # noqa: E402
 main.add_command(cli_store.ingest)
 main.add_command(cli_store.serve)
 main.add_command(cli_store.export)
+from geomap import cli_corrections  # noqa: E402
+
+main.add_command(cli_corrections.correct)
+main.add_command(cli_corrections.corrections)
+main.add_command(cli_corrections.reapply)
+main.add_command(cli_corrections.editors)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,9 +14,11 @@ from geomap.errors import GeomapError
 
 def _engine(ctx: click.Context, progress: bool = True, **flags: Any):
     from geomap.cli import settings_from
+    from geomap.corrections import rules_from
     from geomap.pipeline import Engine
 
-    return Engine(settings_from(ctx, **flags), progress=progress)
+    settings = settings_from(ctx, **flags)
+    return Engine(settings, progress=progress, rules=rules_from(settings.db_path))
 
 
 def geocoder_options(fn):
@@ -74,12 +76,20 @@ def geocoder_options(fn):
 )
 @click.option("--indent", type=int, default=None, help="Pretty-print JSON with this indent.")
 @geocoder_options
+@click.option(
+    "--db",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Apply the corrections of this store (default: GEOMAP_DB, else the per-user store); "
+    "nothing is written to it.",
+)
 @click.pass_context
 def parse(
     ctx: click.Context, files: tuple[str, ...], fmt: str, indent: int | None, **flags: Any
 ) -> None:
     """Find and resolve the places in FILES (.txt, .html, .json, .jsonl, folders, or - for
-    stdin) and print them; nothing is stored. Exit status 2 if any input failed."""
+    stdin) and print them; nothing is stored. The store's corrections apply. Exit status 2
+    if any input failed."""
     from geomap.articles import iter_articles
     from geomap.errors import InputError
     from geomap.export import result_to_csv, result_to_geojson, result_to_json

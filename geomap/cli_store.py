@@ -30,7 +30,8 @@ def ingest_paths(ctx: click.Context, settings: Any, paths: tuple[str, ...]) -> i
         click.echo(f"geomap: {message}", err=True)
     with Store(settings.db_path) as store:
         todo = [a for a in articles if not store.is_unchanged(a)]
-        engine = Engine(settings, progress=True) if todo else None
+        rules = store.corrections(active_only=True)  # editors' corrections apply to new articles
+        engine = Engine(settings, progress=True, rules=rules) if todo else None
         bar = tqdm(
             total=len(articles),
             unit="article",
@@ -87,6 +88,7 @@ def ingest(ctx: click.Context, paths: tuple[str, ...], db: str | None) -> None:
     help="Raster tiles instead of the offline country layer: 'osm' or an "
     "http(s)://…/{z}/{x}/{y}.png template (GEOMAP_TILES).",
 )
+@click.option("--read-only", is_flag=True, help="No editing: corrections cannot be made.")
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -95,6 +97,7 @@ def serve(
     port: int,
     db: str | None,
     tiles: str | None,
+    read_only: bool,
 ) -> None:
     """Ingest PATHS (if any), then serve the map on http://HOST:PORT/."""
     from geomap.cli import settings_from
@@ -104,6 +107,16 @@ def serve(
     settings = settings_from(ctx, db=db, tiles=tiles)
     if settings.tiles:
         tile_layer(settings.tiles)  # a bad template fails now, not on the first page
+    if host not in ("127.0.0.1", "localhost", "::1") and not read_only:
+        from geomap.errors import InputError
+        from geomap.store import Store
+
+        with Store(settings.db_path) as store:
+            if not store.editors():
+                raise InputError(
+                    f"--host {host}: editing is on and {settings.db_path} has no editor; "
+                    "run geomap editors add NAME first, or serve with --read-only"
+                )
     failed = ingest_paths(ctx, settings, paths) if paths else 0
     if failed:
         click.echo(f"geomap: {failed} inputs failed; serving what was stored", err=True)
@@ -120,7 +133,12 @@ def serve(
         return Engine(settings)
 
     app = create_app(
-        {"DATABASE": str(settings.db_path), "TILES": settings.tiles, "ENGINE": engine_factory}
+        {
+            "DATABASE": str(settings.db_path),
+            "TILES": settings.tiles,
+            "ENGINE": engine_factory,
+            "EDITING": not read_only,
+        }
     )
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"geomap: serving {settings.db_path} on http://{shown}:{port}/ (Ctrl-C stops)")

@@ -184,7 +184,10 @@ _TITLE = re.compile(
     r"Minister|minister|Premier|Chancellor|Commander|commander|spokesman|spokeswoman|"
     r"spokesperson|Sheikh|Imam|Rabbi|Father|Bishop|Mayor|mayor|Governor|governor|Chief|"
     r"chief|King|Queen|Prince|Emir|Senator|journalist|photographer|resident|farmer|"
-    r"Ambassador|ambassador|Secretary|envoy|leader|Mrs|named|surnamed))\s+$"
+    r"Ambassador|ambassador|Secretary|envoy|leader|Mrs|named|surnamed|Superintendent|"
+    r"Headmaster|Coach|coach|Officer|officer|Deputy|Sheriff|Judge|Justice|Detective|Trooper|"
+    r"Councilman|Councilwoman|Commissioner|Director|Chairman|Chairwoman|Professor|Prof|Rev|"
+    r"Pastor|Rep|Speaker|Attorney|Dr))\s+$"
 )
 # Words after a name that show it names a unit, an organisation or a person talking.
 _NOT_PLACE_AFTER = re.compile(
@@ -622,13 +625,14 @@ class MentionFinder:
         #    focus (resolution decides). spaCy's person/organisation label stands unless a
         #    locative word or a list of places says otherwise.
         edges = {x for run in runs for x in run}
+        vouched = bytearray(occupied)  # names taken on firmer grounds than being proper nouns
         possible: set[str] = set()
         for rs, re_ in runs:
             for s, e in _sub_spans(text, rs, re_):
                 if any(occupied[s:e]):
                     continue
                 around = containing_ent(s, e)
-                label = self._possible_label(text, s, e, person_words, around, occupied, edges)
+                label = self._possible_label(text, s, e, person_words, around, vouched, edges)
                 if label:
                     take(s, e, label)
                     possible.add(text[s:e])
@@ -693,7 +697,10 @@ class MentionFinder:
         surface = text[s:e]
         if len(surface) < 3 or not surface[0].isupper() or surface.isupper():
             return None
-        own = ent.start if ent is not None and ent.label == "PERSON" else None
+        # spaCy's reading this very span as a person is weighed below; a word of a longer
+        # person name ("Ed Hightower") is someone's name
+        whole = ent is not None and (ent.label, ent.start, ent.end) == ("PERSON", s, e)
+        own = ent.start if whole and ent is not None else None
         if any(self._is_person_word(w, person_words, own) for w in surface.split()):
             return None  # a word of someone's name elsewhere in the article
         if min(word_frequency(w) for w in surface.split()) >= POSSIBLE_MAX_ZIPF:
@@ -705,8 +712,13 @@ class MentionFinder:
             return None
         # A locative word or a list of places says "place" (even when spaCy read a person or
         # an organisation); otherwise spaCy's reading stands.
-        if _LOCATIVE_BEFORE.search(before) or _in_place_list(text, s, e, occupied, edges):
+        if _LOCATIVE_BEFORE.search(before):
             return LISTED
+        if not whole and _in_place_list(text, s, e, occupied, set()):
+            return LISTED  # (a person spaCy reads whole is listed with places as often:
+            # "Anna Eshoo of California, and Frank Pallone")
+        if _in_place_list(text, s, e, occupied, edges):
+            return POSSIBLE  # a list of names: places only if the focus has them
         return POSSIBLE if ent is None or ent.label not in _NON_PLACE_LABELS else None
 
     @staticmethod

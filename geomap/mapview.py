@@ -145,8 +145,20 @@ def excerpt_html(row: MentionRow, urls: MapUrls) -> Markup:
     quote += escape(after)
     title = row.article_title or row.article_id
     date = Markup(" <time>{}</time>").format(row.article_date) if row.article_date else ""
-    return Markup('<li><q>{}</q> <a href="{}">{}</a>{}</li>').format(
-        quote, urls.article_href(row.article_id), title, date
+    # data-* say which mention this is, for the editing tools (geomap-edit.js)
+    return Markup(
+        '<li data-article="{}" data-start="{}" data-end="{}" data-text="{}" title="{}">'
+        '<q>{}</q> <a href="{}">{}</a>{}</li>'
+    ).format(
+        row.article_id,
+        row.start,
+        row.end,
+        row.text,
+        row.why,
+        quote,
+        urls.article_href(row.article_id),
+        title,
+        date,
     )
 
 

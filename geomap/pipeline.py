@@ -12,11 +12,12 @@ import hashlib
 import logging
 import os
 import pickle
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from geomap.config import Settings, load_settings
+from geomap.corrections import Correction, apply_rules, lexicon_names, place_lookup
 from geomap.errors import DataMissingError, GeocoderUnavailable
 from geomap.extract import (
     COMMON_PREFIX,
@@ -89,11 +90,18 @@ def load_nlp() -> Any:
 class Engine:
     """Everything a parse needs, loaded once."""
 
-    def __init__(self, settings: Settings | None = None, *, progress: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        progress: bool = False,
+        rules: Sequence[Correction] = (),
+    ) -> None:
         from geomap.gazetteer.curated import CuratedGazetteer
         from geomap.gazetteer.index import OfflineGazetteer, ensure_index
 
         self.settings = settings or load_settings()
+        self.rules = tuple(rules)  # editors' corrections (geomap/corrections.py)
         # spaCy's import and model load (the larger half of start-up) overlap with the
         # gazetteers' in a worker thread.
         with ThreadPoolExecutor(max_workers=1) as pool:
@@ -129,7 +137,16 @@ class Engine:
             lex.add(name, 3, "curated")
             if name[:1].islower():  # "southern Armenia" may open a sentence
                 lex.add(name[:1].upper() + name[1:], 3, "curated")
+        for name in lexicon_names(self.rules):  # an "everywhere" correction is curated data
+            lex.add(name, 3, "curated")
         return lex.build()
+
+    def set_rules(self, rules: Sequence[Correction]) -> None:
+        """Use another rule set from now on (the matcher is rebuilt only if its names changed)."""
+        old = lexicon_names(self.rules)
+        self.rules = tuple(rules)
+        if lexicon_names(self.rules) != old:
+            self.finder.lexicon = self._lexicon()
 
     def _offline_matcher_names(self) -> dict[str, tuple[int, str]]:
         """Names the matcher looks for, cached beside the index: reading 300,000 names
@@ -224,7 +241,14 @@ class Engine:
     def iter_parse(self, articles: Iterable[Article]) -> Iterator[tuple[Article, list[Resolution]]]:
         articles = list(articles) if not isinstance(articles, list) else articles
         for article, mentions in zip(articles, self.finder.find_many(articles), strict=True):
-            yield article, self.resolve_mentions(mentions)
+            yield article, self.apply_rules(article, self.resolve_mentions(mentions))
+
+    def apply_rules(self, article: Article, resolutions: list[Resolution]) -> list[Resolution]:
+        """The engine's decisions with the editors' corrections applied."""
+        if not self.rules:
+            return resolutions
+        lookup = place_lookup(self.curated, self.offline, self.rules)
+        return apply_rules(article, resolutions, self.rules, lookup)
 
     def parse(self, articles: Iterable[Article], errors: Iterable[str] = ()) -> ParseResult:
         arts: list[Article] = []

@@ -14,6 +14,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from geomap.extract import CUE, LISTED, POSSIBLE, REGION_HINT, name_variants
 from geomap.gazetteer.base import haversine_km, normalize
@@ -160,6 +161,10 @@ def _inside(area: Candidate, c: Candidate) -> bool:
     from shapely.geometry import Point, shape
 
     return bool(shape(geom).contains(Point(c.lon, c.lat)))
+
+
+def _is_area(c: Candidate) -> bool:
+    return c.geometry is not None and c.geometry.get("type") in ("Polygon", "MultiPolygon")
 
 
 def _admin1_key(c: Candidate) -> str | None:
@@ -440,6 +445,8 @@ class _Context:
     countries: dict[str, dict[str, float]]
     admin1: dict[str, dict[str, float]]
     points: list[tuple[str, float, float, float]]  # key, lat, lon, weight
+    # regions with an outline but no one country (Gaza Strip, Nagorno-Karabakh): key, shape, weight
+    areas: list[tuple[str, Any, float]] = field(default_factory=list)
     exclude: str = ""
 
     @classmethod
@@ -447,10 +454,16 @@ class _Context:
         countries: dict[str, dict[str, float]] = defaultdict(dict)
         admin1: dict[str, dict[str, float]] = defaultdict(dict)
         points = []
+        areas = []
         for key, dist in dists.items():
             for p, cand in dist:
                 if p < CONTEXT_MIN_WEIGHT:
                     continue
+                if cand.country is None and cand.kind in REGION_KINDS and _is_area(cand):
+                    from shapely.geometry import shape
+                    from shapely.prepared import prep
+
+                    areas.append((key, prep(shape(cand.geometry)), p))
                 if cand.country:
                     countries[cand.country][key] = max(p, countries[cand.country].get(key, 0.0))
                 region = _admin1_key(cand)
@@ -458,10 +471,10 @@ class _Context:
                     admin1[region][key] = max(p, admin1[region].get(key, 0.0))
                 if cand.kind in POINT_KINDS:
                     points.append((key, cand.lat, cand.lon, p))
-        return cls(dict(countries), dict(admin1), points)
+        return cls(dict(countries), dict(admin1), points, areas)
 
     def without(self, key: str) -> _Context:
-        return _Context(self.countries, self.admin1, self.points, exclude=key)
+        return _Context(self.countries, self.admin1, self.points, self.areas, exclude=key)
 
     def has_focus(self, exclude_country: str | None) -> bool:
         """Whether the rest of the article clearly places itself in some other country."""
@@ -489,6 +502,20 @@ class _Context:
             why.append(
                 "article names places in it" if c.kind == "admin1" else "article names its state"
             )
+        if c.kind in POINT_KINDS and self.areas:
+            from shapely.geometry import Point
+
+            inside = max(
+                (
+                    w
+                    for key, area, w in self.areas
+                    if key != self.exclude and area.contains(Point(c.lon, c.lat))
+                ),
+                default=0.0,
+            )
+            if inside:
+                score += ADMIN1_CONTEXT * inside
+                why.append("inside a region the article names")
         if c.kind in POINT_KINDS:
             near: dict[str, float] = {}
             for key, lat, lon, w in self.points:

@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +19,7 @@ from types import TracebackType
 from typing import Any
 
 from geomap.articles import content_hash
+from geomap.corrections import Correction
 from geomap.errors import GeomapError, StoreError
 from geomap.export import feature_collection
 from geomap.models import Article, Focus, Geometry, Mention, ParseResult, Place, Resolution
@@ -92,7 +93,37 @@ MIGRATIONS: tuple[Migration, ...] = (
     _add_display_geometry,
     # v3: each article's geographic focus (JSON, see models.Focus), for maps to open on
     "ALTER TABLE articles ADD COLUMN focus TEXT",
-    # v4 (reference ids, issue 9): the place's GeoNames id; its point is lat/lon
+    # v4: editors' corrections as rules (see geomap/corrections.py) and the editors who may
+    # make them. No foreign key to articles: an imported rule may name an article this
+    # store never had. Ids are assigned by the store code, not by an engine-specific serial.
+    """
+    CREATE TABLE corrections (
+        id INTEGER PRIMARY KEY,
+        uid TEXT NOT NULL UNIQUE,
+        article_id TEXT NOT NULL,
+        start INTEGER NOT NULL, "end" INTEGER NOT NULL,
+        surface TEXT NOT NULL,
+        surface_key TEXT NOT NULL,            -- normalize(surface)
+        action TEXT NOT NULL,                 -- place | not-a-place | new-place
+        scope TEXT NOT NULL,                  -- mention | article | everywhere
+        place_id TEXT, place_name TEXT,
+        new_place TEXT,                       -- a curated-gazetteer Feature, JSON
+        country TEXT,
+        editor TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT '',
+        created_at TEXT NOT NULL,
+        old_place_id TEXT, old_place_name TEXT,
+        undone INTEGER NOT NULL DEFAULT 0,
+        undone_at TEXT, undone_by TEXT
+    );
+    CREATE INDEX corrections_by_key ON corrections(surface_key);
+    CREATE TABLE editors (
+        name TEXT PRIMARY KEY,
+        token_hash TEXT NOT NULL UNIQUE,      -- sha256 of a 256-bit random token
+        created_at TEXT NOT NULL
+    );
+    """,
+    # v5 (reference ids, issue 9): the place's GeoNames id; its point is lat/lon
     "ALTER TABLE places ADD COLUMN geonames_id INTEGER",
 )
 
@@ -734,6 +765,168 @@ class Store:
         else:
             articles = [s.article for s in self.articles()]
         return feature_collection(articles, self.resolutions(article))
+
+    # -- corrections (rules editors make; see geomap/corrections.py) -------------------------
+
+    _CORRECTION_COLUMNS = (
+        'uid, article_id, start, "end", surface, surface_key, action, scope, place_id, place_name,'
+        " new_place, country, editor, note, created_at, old_place_id, old_place_name,"
+        " undone, undone_at, undone_by"
+    )
+
+    def add_correction(self, rule: Correction) -> Correction | None:
+        """Store a rule; None when a rule with the same uid is stored already (re-import)."""
+        from geomap.gazetteer.base import normalize
+
+        with self.transaction("store a correction") as conn:
+            if conn.execute("SELECT 1 FROM corrections WHERE uid = ?", (rule.uid,)).fetchone():
+                return None
+            next_id = conn.execute("SELECT COALESCE(MAX(id), 0) + 1 FROM corrections").fetchone()
+            rid = int(next_id[0])
+            conn.execute(
+                f"INSERT INTO corrections (id, {self._CORRECTION_COLUMNS})"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT(uid) DO NOTHING",
+                (
+                    rid,
+                    rule.uid,
+                    rule.article,
+                    rule.start,
+                    rule.end,
+                    rule.surface,
+                    normalize(rule.surface),
+                    rule.action,
+                    rule.scope,
+                    rule.place_id,
+                    rule.place_name,
+                    _dumps(rule.new_place) if rule.new_place else None,
+                    rule.country,
+                    rule.editor,
+                    rule.note,
+                    rule.created_at,
+                    rule.old_place_id,
+                    rule.old_place_name,
+                    1 if rule.undone else 0,
+                    rule.undone_at,
+                    rule.undone_by,
+                ),
+            )
+        return self.correction(rid)
+
+    @staticmethod
+    def _correction(row: sqlite3.Row) -> Correction:
+        return Correction(
+            id=row["id"],
+            uid=row["uid"],
+            article=row["article_id"],
+            start=row["start"],
+            end=row["end"],
+            surface=row["surface"],
+            action=row["action"],
+            scope=row["scope"],
+            place_id=row["place_id"],
+            place_name=row["place_name"],
+            new_place=json.loads(row["new_place"]) if row["new_place"] else None,
+            country=row["country"],
+            editor=row["editor"],
+            note=row["note"],
+            created_at=row["created_at"],
+            old_place_id=row["old_place_id"],
+            old_place_name=row["old_place_name"],
+            undone=bool(row["undone"]),
+            undone_at=row["undone_at"],
+            undone_by=row["undone_by"],
+        )
+
+    def correction(self, correction_id: int) -> Correction | None:
+        rows = self._query("SELECT * FROM corrections WHERE id = ?", [correction_id])
+        return self._correction(rows[0]) if rows else None
+
+    def corrections(self, *, active_only: bool = False) -> list[Correction]:
+        """Every rule, oldest first (only those not undone with ``active_only``)."""
+        where = "WHERE undone = 0" if active_only else ""
+        return [
+            self._correction(r)
+            for r in self._query(f"SELECT * FROM corrections {where} ORDER BY id")
+        ]
+
+    def undo_correction(self, correction_id: int, editor: str, when: str) -> Correction:
+        """Mark a rule undone (kept for the audit trail); undoing twice is an error."""
+        with self.transaction(f"undo correction {correction_id}") as conn:
+            row = conn.execute(
+                "SELECT undone FROM corrections WHERE id = ?", (correction_id,)
+            ).fetchone()
+            if row is None:
+                raise StoreError(f"{self.path}: no correction {correction_id}")
+            if row[0]:
+                raise StoreError(f"{self.path}: correction {correction_id} is already undone")
+            conn.execute(
+                "UPDATE corrections SET undone = 1, undone_at = ?, undone_by = ? WHERE id = ?",
+                (when, editor, correction_id),
+            )
+        found = self.correction(correction_id)
+        assert found is not None
+        return found
+
+    def articles_naming(self, surface: str) -> list[str]:
+        """Ids of the articles whose text contains ``surface`` (any case), in ingest order:
+        the ones an "everywhere" rule may change. The caller checks word boundaries."""
+        pattern = "%" + surface.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self._query(
+            "SELECT id FROM articles WHERE LOWER(text) LIKE LOWER(?) ESCAPE '\\' ORDER BY seq",
+            [pattern],
+        )
+        return [r["id"] for r in rows]
+
+    def resolution_at(self, article_id: str, start: int, end: int) -> Resolution | None:
+        """The stored decision for exactly this span, if there is one."""
+        for res in self.resolutions(article_id):
+            if (res.mention.start, res.mention.end) == (start, end):
+                return res
+        return None
+
+    def rewrite_article(self, article: Article, resolutions: Sequence[Resolution]) -> None:
+        """Replace a stored article's decisions (same text), in one transaction: what
+        ``reapply`` does after the rules changed, without touching its content hash."""
+        with self.transaction(f"rewrite article {article.id!r}") as conn:
+            row = conn.execute("SELECT text FROM articles WHERE id = ?", (article.id,)).fetchone()
+            if row is None:
+                raise StoreError(f"{self.path}: no article {article.id!r}")
+            old_places = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT DISTINCT place_id FROM mentions WHERE article_id = ?", (article.id,)
+                )
+            ]
+            conn.execute("DELETE FROM mentions WHERE article_id = ?", (article.id,))
+            conn.execute("DELETE FROM unresolved WHERE article_id = ?", (article.id,))
+            conn.execute(
+                "UPDATE articles SET focus = ? WHERE id = ?",
+                (_dumps(article_focus(resolutions).to_dict()), article.id),
+            )
+            for res in resolutions:
+                self._write_resolution(conn, row["text"], res)
+            self._drop_orphans(conn, old_places)
+
+    def add_editor(self, name: str, token_hash: str, when: str) -> None:
+        with self.transaction(f"add editor {name!r}") as conn:
+            if conn.execute("SELECT 1 FROM editors WHERE name = ?", (name,)).fetchone():
+                raise StoreError(f"{self.path}: editor {name!r} exists already")
+            conn.execute(
+                "INSERT INTO editors (name, token_hash, created_at) VALUES (?, ?, ?)",
+                (name, token_hash, when),
+            )
+
+    def editor_by_token_hash(self, token_hash: str) -> str | None:
+        rows = self._query("SELECT name FROM editors WHERE token_hash = ?", [token_hash])
+        return str(rows[0]["name"]) if rows else None
+
+    def editors(self) -> list[tuple[str, str]]:
+        """(name, created_at) of every editor; never the token hashes."""
+        return [
+            (r["name"], r["created_at"])
+            for r in self._query("SELECT name, created_at FROM editors ORDER BY name")
+        ]
 
 
 @dataclass

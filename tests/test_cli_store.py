@@ -128,7 +128,7 @@ def test_serve_warns_off_loopback_and_checks_tiles(tmp_path, fake_engine, monkey
     calls = []
     monkeypatch.setattr("flask.Flask.run", lambda self, **kw: calls.append(kw))
     db = str(tmp_path / "s.db")
-    result = run("serve", "--db", db, "--host", "0.0.0.0", "--tiles", "osm")
+    result = run("serve", "--db", db, "--host", "0.0.0.0", "--tiles", "osm", "--read-only")
     assert result.exit_code == 0 and "warning: listening on 0.0.0.0" in result.stderr
     bad = run("serve", "--db", db, "--tiles", "not-a-url")
     assert bad.exit_code == 2 and "tiles must be" in bad.stderr

@@ -49,6 +49,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(vendor.bp)
+    from geomap.web import edit
+
+    edit.init_app(app)  # editors, corrections, sessions and CSRF
     app.teardown_appcontext(close_store)
     app.after_request(security_headers)
     app.after_request(compress)
@@ -160,6 +163,9 @@ def parse_articles(articles: list[Any]) -> Any:
         if ext["engine"] is None:
             factory = current_app.config.get("ENGINE") or _default_engine_factory()
             ext["engine"] = factory()
+        sync = getattr(ext["engine"], "set_rules", None)
+        if sync is not None:  # the store's corrections apply to new articles too
+            sync(get_store().corrections(active_only=True))
         return ext["engine"].parse(articles)
 
 
