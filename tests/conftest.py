@@ -221,8 +221,11 @@ def offline_index() -> _Path:
     from geomap.config import Settings
     from geomap.gazetteer.index import ensure_index
 
+    path = Settings().index_file
     reuse = os.environ.get("GEOMAP_TEST_INDEX")
-    path = _Path(reuse) if reuse else Settings().index_file
+    if reuse:  # linked into the session's data directory, where default settings look
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.symlink_to(ensure_index(_Path(reuse).resolve(), progress=False))
     return ensure_index(path, progress=False)
 
 
