@@ -146,36 +146,89 @@ def serve(
 
 
 @click.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["geojson", "csv", "kml", "gpkg"]),
+    default="geojson",
+    show_default=True,
+    help="GeoJSON (the schema of geomap parse), CSV (one row per mention), KML (Google "
+    "Earth: one placemark per place) or GeoPackage (QGIS: places, mentions, unresolved).",
+)
 @click.option("--article", default=None, help="Only this article's places.")
+@click.option(
+    "--from", "date_from", default=None, help="Only articles dated on or after YYYY-MM-DD."
+)
+@click.option("--to", "date_to", default=None, help="Only articles dated on or before YYYY-MM-DD.")
+@click.option(
+    "--min-confidence", default=None, help="Leave out placed mentions below this (0 to 1)."
+)
+@click.option("--feed", default=None, help="Only articles from this source (file or feed).")
+@click.option("--kind", default=None, help="Only these place kinds, comma-separated.")
 @click.option(
     "-o",
     "--output",
     type=click.Path(dir_okay=False, allow_dash=True),
     default="-",
-    help="Write to FILE instead of standard output.",
+    help="Write to FILE instead of standard output (required for gpkg).",
 )
-@click.option("--indent", type=int, default=None, help="Pretty-print with this indent.")
+@click.option("--indent", type=int, default=None, help="Pretty-print GeoJSON with this indent.")
 @DB_OPTION
 @click.pass_context
 def export(
-    ctx: click.Context, article: str | None, output: str, indent: int | None, db: str | None
+    ctx: click.Context,
+    fmt: str,
+    article: str | None,
+    date_from: str | None,
+    date_to: str | None,
+    min_confidence: str | None,
+    feed: str | None,
+    kind: str | None,
+    output: str,
+    indent: int | None,
+    db: str | None,
 ) -> None:
-    """Write the stored places as GeoJSON (the schema of ``geomap parse``)."""
+    """Write the stored places (or the filtered selection) as GeoJSON, CSV, KML or GeoPackage.
+
+    Dates are the articles' dates: an undated article is outside any --from/--to range."""
     from geomap.cli import settings_from
     from geomap.errors import InputError
+    from geomap.filters import Filters
+    from geomap.formats import export_bytes
     from geomap.store import Store
 
+    filters = Filters.from_args(
+        {
+            "from": date_from,
+            "to": date_to,
+            "min_confidence": min_confidence,
+            "feed": feed,
+            "kind": kind,
+        }
+    )
     settings = settings_from(ctx, db=db)
     if not settings.db_path.exists():
         raise InputError(f"{settings.db_path}: no such store; run geomap ingest first")
+    if fmt == "gpkg" and output == "-":
+        raise InputError("a GeoPackage is a database file: give it a name with -o FILE.gpkg")
     with Store(settings.db_path) as store:
-        doc = store.to_geojson(article)
-    text = json.dumps(doc, ensure_ascii=False, indent=indent)
+        if article is not None and store.article(article) is None:
+            raise InputError(f"{settings.db_path}: no article {article!r}")
+        articles, resolutions = store.selection(article, filters)
+    if fmt == "geojson" and indent is not None:
+        from geomap.export import feature_collection
+
+        data = json.dumps(
+            feature_collection(articles, resolutions), ensure_ascii=False, indent=indent
+        ).encode("utf-8")
+    else:
+        data = export_bytes(fmt, articles, resolutions)
+    places = len({r.place.id for r in resolutions if r.place is not None})
     if output == "-":
-        click.echo(text)
+        click.echo(data, nl=not data.endswith(b"\n"))  # bytes go to the binary stream
         return
     try:
-        Path(output).write_text(text + "\n", encoding="utf-8")
+        Path(output).write_bytes(data if fmt == "gpkg" or data.endswith(b"\n") else data + b"\n")
     except OSError as exc:
         raise InputError(f"{output}: cannot write ({exc.strerror or exc})") from exc
-    click.echo(f"wrote {len(doc['features'])} places to {output}", err=True)
+    click.echo(f"wrote {places} places to {output}", err=True)

@@ -300,7 +300,7 @@ def apply_rules(
     if focus is None and any(r.country for r in active):
         from geomap.resolve import article_focus
 
-        focus = article_focus(resolutions)
+        focus = article_focus(resolutions, frame=False)
 
     def rule_for(m: Mention) -> Correction | None:
         key = None

@@ -231,7 +231,68 @@ _LOCATIVE_BEFORE = re.compile(
     r"\s+(?:the\s+)?(?:(?:nearby|neighbouring|neighboring|frontline|front-line)\s+)?$",
     re.IGNORECASE,
 )
-_LIST_JOINER = re.compile(r"^(?:,\s+(?:and\s+|or\s+)?|\s+(?:and|or)\s+)$")
+# The locative words that outweigh spaCy's reading of a person or an organisation.
+_STRONG_LOCATIVE = re.compile(
+    r"\b(?:in|near|outside|around|toward|towards|into|through|across|via|"
+    r"(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|"
+    r"north-west|south-east|south-west)\s+of|outskirts\s+of|edge\s+of|entered|entering|"
+    r"captured|capturing|recaptured|retook|retaking|liberated|shelled|shelling|seized|"
+    r"seizing|besieged|encircled|bombed|stormed|fled|evacuated|surrounded|abandoned|"
+    r"villages?|towns?)\s+(?:the\s+)?(?:(?:nearby|neighbouring|neighboring|frontline|"
+    r"front-line)\s+)?$",
+    re.IGNORECASE,
+)
+# Last words that make a name a building or a business, not a town.
+FACILITY_HEADS = frozenset(
+    {
+        "center",
+        "centre",
+        "school",
+        "library",
+        "court",
+        "museum",
+        "college",
+        "theater",
+        "theatre",
+        "hospital",
+        "church",
+        "corp",
+        "corporation",
+        "inc",
+        "ltd",
+        "llc",
+        "co",
+        "company",
+        "construction",
+        "gallery",
+        "condominiums",
+        "racetrack",
+        "amphitheatre",
+        "amphitheater",
+        "arena",
+        "stadium",
+        "mall",
+        "hotel",
+        "university",
+        "institute",
+        "bank",
+        "club",
+        "market",
+        "store",
+        "restaurant",
+        "cafe",
+        "bar",
+        "studio",
+        "studios",
+        "clinic",
+        "academy",
+        "foundation",
+        "society",
+        "association",
+        "union",
+        "group",
+    }
+)
 
 
 def word_frequency(name: str) -> float:
@@ -394,12 +455,13 @@ def _proper_runs(doc: Any) -> list[tuple[int, int]]:
     """Character spans of consecutive proper nouns ("Chasiv Yar", "Deir el-Balah")."""
     runs: list[tuple[int, int]] = []
     start = end = -1
+    text = doc.text  # (spaCy joins its tokens anew each time it is asked)
     for t in doc:
         word = t.tag_ in ("NNP", "NNPS") and t.text[:1].isalpha()
         joined = start >= 0 and (
-            (t.idx == end + 1 and doc.text[end] == " ")
+            (t.idx == end + 1 and text[end] == " ")
             or (t.idx == end and t.text in ("-", "'", "’"))
-            or (t.idx == end and doc.text[end - 1] in "-'’")
+            or (t.idx == end and text[end - 1] in "-'’")
         )
         if (word or (joined and t.text in ("-", "'", "’"))) and (start < 0 or joined):
             if start < 0:
@@ -413,7 +475,7 @@ def _proper_runs(doc: Any) -> list[tuple[int, int]]:
             start, end = t.idx, t.idx + len(t.text)
     if start >= 0:
         runs.append((start, end))
-    return [(s, e) for s, e in runs if doc.text[e - 1] not in "-'’"]
+    return [(s, e) for s, e in runs if text[e - 1] not in "-'’"]
 
 
 def _sub_spans(text: str, start: int, end: int, most: int = 3) -> Iterator[tuple[int, int]]:
@@ -710,16 +772,21 @@ class MentionFinder:
         before = text[max(0, s - 40) : s]
         if _TITLE.search(before) or _OPERATION.search(before) or _NOT_PLACE_AFTER.match(text, e):
             return None
-        # A locative word or a list of places says "place" (even when spaCy read a person or
-        # an organisation); otherwise spaCy's reading stands.
-        if _LOCATIVE_BEFORE.search(before):
+        if surface.split()[-1].lower().strip(".") in FACILITY_HEADS:
+            return None  # "Cora Kelly Elementary School", "Alstom Corp.": not a town
+        # A locative word or a list of places says "place"; against spaCy's reading of a
+        # person or an organisation only a strong one does ("entered X", not "to X").
+        spacy_says_not = ent is not None and ent.label in _NON_PLACE_LABELS
+        listed_with_place = _in_place_list(text, s, e, occupied, set())
+        if whole and listed_with_place and word_frequency(surface.split()[0]) >= 3.0:
+            listed_with_place = False  # "Anna Eshoo of California, and Frank Pallone"
+        if _STRONG_LOCATIVE.search(before) or listed_with_place:
             return LISTED
-        if not whole and _in_place_list(text, s, e, occupied, set()):
-            return LISTED  # (a person spaCy reads whole is listed with places as often:
-            # "Anna Eshoo of California, and Frank Pallone")
-        if _in_place_list(text, s, e, occupied, edges):
-            return POSSIBLE  # a list of names: places only if the focus has them
-        return POSSIBLE if ent is None or ent.label not in _NON_PLACE_LABELS else None
+        if not spacy_says_not:
+            return LISTED if _LOCATIVE_BEFORE.search(before) else POSSIBLE
+        if _LOCATIVE_BEFORE.search(before) or _in_place_list(text, s, e, occupied, edges):
+            return POSSIBLE  # places only if the focus has them
+        return None
 
     @staticmethod
     def _person_words(text: str, ents: list[_Span]) -> dict[str, set[int]]:

@@ -21,18 +21,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import folium
 from branca.element import Figure, MacroElement
 from folium.elements import JSCSSMixin
-from folium.plugins import MarkerCluster
+from folium.plugins import HeatMap, MarkerCluster
 from folium.template import Template
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
 from geomap.errors import ConfigError, DataMissingError
-from geomap.models import Article, Geometry
+from geomap.filters import Filters
+from geomap.models import Article, Focus, Geometry, Place
 from geomap.store import (
     MentionRow,
     PlaceSummary,
@@ -94,6 +95,9 @@ OSM_ATTRIBUTION = (
 )
 
 
+Box = tuple[float, float, float, float]  # west, south, east, north
+
+
 @dataclass(frozen=True)
 class MapUrls:
     """Where the page finds its assets and endpoints (the web app fills these with url_for)."""
@@ -108,6 +112,7 @@ class MapUrls:
     basemap: str | None = None  # the Natural Earth country layer (GeoJSON)
     mentions: str | None = None  # popup excerpts endpoint; "__ID__" stands for the place id
     article: str = "/articles/__ID__"  # an article's page; "__ID__" stands for its id
+    heat_js: str | None = None  # Leaflet.heat; None = no heat-map layer
 
     def article_href(self, article_id: str) -> str:
         from urllib.parse import quote
@@ -123,13 +128,21 @@ class MapOptions:
     inline_limit: int = INLINE_LIMIT
     inline_budget: int = INLINE_BUDGET
     articles: Sequence[Article] = field(default_factory=tuple)  # for per-article layers
+    filters: Filters | None = None  # dates, confidence, feed... (see geomap.filters)
+    frame: Box | None = None  # what the map opens on (the focus); None = every place
+    shown: int = 0  # set by store_map: how many places the map holds
+    label: str = "gazetteer"  # "gazetteer": the neutral name; "used": the articles' most used
+    used_names: dict[str, list[tuple[str, int]]] = field(default_factory=dict)  # by place id
 
 
 # -- escaping helpers ------------------------------------------------------------------------------
 
 
-def excerpt_html(row: MentionRow, urls: MapUrls) -> Markup:
-    """One excerpt as an ``<li>``: the sentence with the mention in ``<mark>``, then its article."""
+def excerpt_html(row: MentionRow, urls: MapUrls, place_name: str | None = None) -> Markup:
+    """One excerpt as an ``<li>``: the sentence with the mention in ``<mark>``, then its article.
+
+    When the article calls the place otherwise than ``place_name`` (Artsakh for
+    Nagorno-Karabakh), the excerpt starts with the name the article used."""
     text = row.excerpt or row.text
     start, end = row.mark_start, row.mark_end
     if start is None or end is None or not (0 <= start < end <= len(text)):
@@ -145,16 +158,20 @@ def excerpt_html(row: MentionRow, urls: MapUrls) -> Markup:
     quote += escape(after)
     title = row.article_title or row.article_id
     date = Markup(" <time>{}</time>").format(row.article_date) if row.article_date else ""
+    used = Markup("")
+    if place_name is not None and row.text.casefold() != place_name.casefold():
+        used = Markup('<span class="gm-used">as “{}”:</span> ').format(row.text)
     # data-* say which mention this is, for the editing tools (geomap-edit.js)
     return Markup(
         '<li data-article="{}" data-start="{}" data-end="{}" data-text="{}" title="{}">'
-        '<q>{}</q> <a href="{}">{}</a>{}</li>'
+        '{}<q>{}</q> <a href="{}">{}</a>{}</li>'
     ).format(
         row.article_id,
         row.start,
         row.end,
         row.text,
         row.why,
+        used,
         quote,
         urls.article_href(row.article_id),
         title,
@@ -193,9 +210,6 @@ def tile_layer(tiles: str) -> folium.TileLayer:
 # -- geometry --------------------------------------------------------------------------------------
 
 
-Box = tuple[float, float, float, float]  # west, south, east, north
-
-
 def bbox(geometry: Geometry) -> Box | None:
     """The geometry's bounding box (GeometryCollections included), None when empty."""
     xs: list[float] = []
@@ -220,6 +234,36 @@ def bbox(geometry: Geometry) -> Box | None:
     if not xs:
         return None
     return float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))
+
+
+def combined_frame(foci: Iterable[Focus], share: float = 0.5) -> Box | None:
+    """What a map of several articles opens on: the frames of the articles about the
+    heaviest countries, weights summed across articles. A country counts when its summed
+    weight is at least ``share`` of the top one's; an article is framed when its own
+    heaviest country counts. Places elsewhere stay on the map, outside the opening frame."""
+    foci = [f for f in foci if f.countries and f.bbox]
+    totals: dict[str, float] = {}
+    for focus in foci:
+        for area in focus.countries:
+            totals[area.id] = totals.get(area.id, 0.0) + area.weight
+    if not totals:
+        return None
+    top = max(totals.values())
+    framed = {code for code, w in totals.items() if w >= share * top}
+    boxes = [f.bbox for f in foci if f.bbox and f.countries[0].id in framed]
+    if not boxes:
+        return None
+    return (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+
+
+def leaflet_bounds(box: Box | None) -> list[list[float]] | None:
+    """west, south, east, north -> Leaflet's [[south, west], [north, east]]."""
+    return None if box is None else [[box[1], box[0]], [box[3], box[2]]]
 
 
 def bounds_of(geometries: Iterable[Geometry]) -> list[list[float]] | None:
@@ -253,6 +297,21 @@ class OfflineMarkerCluster(MarkerCluster):
         super().__init__(**kwargs)
         self.default_js = [("markerclusterjs", urls.cluster_js)]
         self.default_css = [(f"markerclustercss{i}", url) for i, url in enumerate(urls.cluster_css)]
+
+
+class OfflineHeatMap(HeatMap):
+    """folium's heat-map layer with Leaflet.heat from the server instead of a CDN.
+
+    Built empty: geomap-filters.js fills it from the places already in the page (the
+    points, weighted by their mention counts), which saves a second copy of every
+    coordinate (~40 bytes a place)."""
+
+    def __init__(self, urls: MapUrls, **kwargs: Any) -> None:
+        super().__init__([], **kwargs)
+        self.default_js = [("leaflet-heat.js", urls.heat_js or "")]
+
+
+HEAT_LABEL = "Heat map (mentions)"
 
 
 class PlaceLayer(JSCSSMixin, MacroElement):
@@ -367,9 +426,21 @@ def place_records(
         place = summary.place
         geometry = display_geometry(place.geometry) if simplify else place.geometry
         extra: dict[str, Any] = {}
+        name = place.name
+        names = contested_names(place)
+        if names:
+            extra["nm"] = names
+        used = options.used_names.get(place.id, [])
+        if any(text.casefold() != place.name.casefold() for text, _n in used):
+            extra["u"] = [[text, n] for text, n in used[:MAX_USED_NAMES]]
+            if options.label == "used" and used[0][0] != place.name:
+                name = used[0][0]
+                extra["gn"] = place.name  # the gazetteer's name, still shown and searched
         if layer_kind(place.kind) != place.kind:
             extra["l"] = layer_kind(place.kind)
-        aliases = [a for a in place.aliases if a != place.name]
+        aliases = [a for a in place.aliases if a != name]
+        if name != place.name and place.name not in aliases:
+            aliases.insert(0, place.name)
         if aliases:
             extra["a"] = aliases
         if place.status:
@@ -387,16 +458,29 @@ def place_records(
                 inline = min(FALLBACK_INLINE, summary.mentions)
         if inline and mentions_for is not None:
             rows = mentions_for(place.id, inline)
-            extra["x"] = "".join(excerpt_html(r, urls) for r in rows)
+            extra["x"] = "".join(excerpt_html(r, urls, place.name) for r in rows)
             extra["xn"] = len(rows)
             budget -= len(rows)
         kind = kinds.setdefault(place.kind, len(kinds))
         if kind == len(kind_names):
             kind_names.append(place.kind)
         records.append(
-            [place.id, place.name, kind, summary.mentions, encode_geometry(geometry), extra or 0]
+            [place.id, name, kind, summary.mentions, encode_geometry(geometry), extra or 0]
         )
     return records
+
+
+MAX_USED_NAMES = 8  # names the articles used, listed in a popup
+LABELS = ("gazetteer", "used")
+
+
+def contested_names(place: Place) -> list[list[str]]:
+    """The curated ``names`` of a contested place as [name, lang, usage] (usage may be "")."""
+    out = []
+    for entry in place.extra.get("names") or ():
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            out.append([entry["name"], str(entry.get("lang") or ""), str(entry.get("usage") or "")])
+    return out
 
 
 def decode_places(config: dict[str, Any]) -> list[dict[str, Any]]:
@@ -493,12 +577,19 @@ def build_map(
         "basemap": None if options.tiles else urls.basemap,
         "mentionsUrl": urls.mentions,
         "article": options.article,
+        # the page's filters, passed on when a popup fetches more excerpts
+        "filterQuery": urlencode(options.filters.query()) if options.filters else "",
         "focus": options.focus,
         "pageSize": INLINE_LIMIT,
         # fitted by the script without animation, so that an early click is not lost
         "bounds": bounds_of(s.place.geometry for s in places),
+        "focusBounds": leaflet_bounds(options.frame) if places else None,
         "maxFitZoom": 8,
     }
+    if urls.heat_js and any(s.place.geometry.get("type") == "Point" for s in places):
+        # off at first: the reader turns density on in the layer control
+        heat = OfflineHeatMap(urls, name=HEAT_LABEL, show=False, radius=22, blur=18).add_to(m)
+        config["heat"] = heat.get_name()
     PlaceLayer(urls, config).add_to(m)
     collapsed = options.article is not None or len(groups) + len(article_groups) > 8
     folium.LayerControl(collapsed=collapsed).add_to(m)
@@ -510,13 +601,29 @@ def store_map(store: Store, urls: MapUrls, options: MapOptions | None = None) ->
     options = options or MapOptions()
     article = options.article
     if article is None and not options.articles:
-        summaries = store.articles() if store.counts()["articles"] <= MAX_ARTICLE_LAYERS else []
-        options.articles = [s.article for s in summaries]
+        if options.filters:
+            matching = store.matching_articles(filters=options.filters)
+            options.articles = matching if len(matching) <= MAX_ARTICLE_LAYERS else []
+        else:
+            summaries = store.articles() if store.counts()["articles"] <= MAX_ARTICLE_LAYERS else []
+            options.articles = [s.article for s in summaries]
     layers = article is None and 2 <= len(options.articles) <= MAX_ARTICLE_LAYERS
-    places = store.places(article=article, display=True, with_articles=layers)
+    filters = options.filters
+    places = store.places(article=article, display=True, with_articles=layers, filters=filters)
+    options.shown = len(places)
+    # the names the articles used: for every place when they label the map, else only
+    # for contested places (their popups list them; a big store need not count the rest)
+    options.used_names = store.used_names(
+        Filters(article=article) if article else filters, contested_only=options.label != "used"
+    )
+    if options.frame is None:
+        if article is not None:
+            options.frame = store.focus(article).bbox
+        else:
+            options.frame = combined_frame(f for _id, f in store.foci(filters))
 
     def mentions_for(place_id: str, limit: int) -> list[MentionRow]:
-        return store.mentions(place_id, article=article, limit=limit)[1]
+        return store.mentions(place_id, article=article, limit=limit, filters=filters)[1]
 
     return build_map(places, urls, mentions_for, options, simplify=False)
 

@@ -94,6 +94,9 @@ class Candidate:
             extra["admin1_id"] = raw["admin1_id"]
             if raw.get("admin1_name"):
                 extra["admin1_name"] = raw["admin1_name"]
+        # who calls a contested place what (curated ``names``: name, lang, usage)
+        if isinstance(raw.get("names"), list):
+            extra["names"] = raw["names"]
         return extra
 
 

@@ -219,7 +219,7 @@ class Engine:
         from geomap.gazetteer.geocoders import online_resolution
 
         countries = {x.place.country for x in resolutions if x.place and x.place.country}
-        focus = article_focus(resolutions)
+        focus = article_focus(resolutions, frame=False)
         out = []
         for r in resolutions:
             if r.place is None and r.mention.label != "NORP":

@@ -54,7 +54,7 @@ CONTEXT_READINGS = 3  # how many readings of each name count as context
 PROVINCE_OF_CITY = -3.0
 CITY_SHARE_OF_PROVINCE = 0.5
 STRAY_CONFIDENCE = 0.3  # below the default threshold: such a reading is reported, not drawn
-STRAY_MAX_POPULATION = 250_000
+STRAY_MAX_POPULATION = 1_000_000
 REGION_KINDS = {"admin1", "region", "province", "county", "exclave"}
 REGION_SUFFIXES = (
     "Oblast",
@@ -277,9 +277,9 @@ class Resolver:
         # article vouches for on their own (a cued "Kut" read as Al-Kut must not pull it).
         cued_mentions = {id(m) for g in cued for m in g.mentions}
         vouched = [r for r in results if id(r.mention) not in cued_mentions]
-        focus = article_focus(vouched)
+        focus = article_focus(vouched, frame=False)
         if not focus.countries:
-            focus = article_focus(results)
+            focus = article_focus(results, frame=False)
         changed = False
         if self.spelled_like is not None and focus.countries:
             # a name no gazetteer has as written may be another romanisation of one there
@@ -547,7 +547,7 @@ def _country_name(code: str) -> str:
     return str(getattr(found, "common_name", None) or found.name) if found else code
 
 
-def article_focus(resolutions: Sequence[Resolution]) -> Focus:
+def article_focus(resolutions: Sequence[Resolution], *, frame: bool = True) -> Focus:
     """The countries and admin-1 regions an article's placed mentions are in, by share.
 
     Each placed mention counts its confidence (demonyms and broad regions less), so the
@@ -583,7 +583,7 @@ def article_focus(resolutions: Sequence[Resolution]) -> Focus:
         for rid, w in top_r[:FOCUS_MAX_AREAS]
         if w / total >= FOCUS_MIN_SHARE
     )
-    return Focus(areas, regions_out, _focus_bbox(placed, areas))
+    return Focus(areas, regions_out, _focus_bbox(placed, areas) if frame else None)
 
 
 def _focus_bbox(

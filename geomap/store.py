@@ -22,6 +22,7 @@ from geomap.articles import content_hash
 from geomap.corrections import Correction
 from geomap.errors import GeomapError, StoreError
 from geomap.export import feature_collection
+from geomap.filters import Filters, feed_of
 from geomap.models import Article, Focus, Geometry, Mention, ParseResult, Place, Resolution
 from geomap.resolve import article_focus
 
@@ -653,14 +654,20 @@ class Store:
         return self._place(rows[0]) if rows else None
 
     def places(
-        self, article: str | None = None, *, display: bool = False, with_articles: bool = True
+        self,
+        article: str | None = None,
+        *,
+        display: bool = False,
+        with_articles: bool = True,
+        filters: Filters | None = None,
     ) -> list[PlaceSummary]:
         """Places with their mention counts, most mentioned first (only ``article``'s if given).
 
         ``display=True`` gives each place its simplified display geometry (for maps);
         ``with_articles=False`` leaves ``articles`` empty, which makes the query ~4x faster.
+        ``filters`` counts only the mentions they select (places with none are left out).
         """
-        where, params = ("WHERE m.article_id = ?", [article]) if article else ("", [])
+        where, params = _where(article, filters)
         geometry = "COALESCE(p.display, p.geometry)" if display else "p.geometry"
         if with_articles:
             counts = (
@@ -669,9 +676,10 @@ class Store:
                 " GROUP BY m.place_id"
             )
         else:
+            join = " JOIN articles a ON a.id = m.article_id" if filters else ""
             counts = (
                 "SELECT m.place_id, COUNT(*) AS n, NULL AS seqs"
-                f" FROM mentions m {where} GROUP BY m.place_id"
+                f" FROM mentions m{join} {where} GROUP BY m.place_id"
             )
         rows = self._query(
             "SELECT p.id, p.name, p.kind, p.status, p.source, p.country, p.lat, p.lon,"
@@ -692,12 +700,22 @@ class Store:
         return out
 
     def mentions(
-        self, place_id: str, *, article: str | None = None, offset: int = 0, limit: int = 20
+        self,
+        place_id: str,
+        *,
+        article: str | None = None,
+        offset: int = 0,
+        limit: int = 20,
+        filters: Filters | None = None,
     ) -> tuple[int, list[MentionRow]]:
         """One page of a place's mentions (newest articles first) and the total count."""
-        where = "m.place_id = ?" + (" AND m.article_id = ?" if article else "")
-        params: list[Any] = [place_id] + ([article] if article else [])
-        total = self._query(f"SELECT COUNT(*) FROM mentions m WHERE {where}", params)[0][0]
+        more, params = _where(article, filters, first=False)
+        where = "m.place_id = ?" + more
+        params = [place_id, *params]
+        total = self._query(
+            f"SELECT COUNT(*) FROM mentions m JOIN articles a ON a.id = m.article_id WHERE {where}",
+            params,
+        )[0][0]
         rows = self._query(
             "SELECT m.*, a.title AS article_title, a.date AS article_date"
             f" FROM mentions m JOIN articles a ON a.id = m.article_id WHERE {where}"
@@ -722,9 +740,11 @@ class Store:
             for r in rows
         ]
 
-    def resolutions(self, article: str | None = None) -> list[Resolution]:
+    def resolutions(
+        self, article: str | None = None, filters: Filters | None = None
+    ) -> list[Resolution]:
         """Every stored decision (resolved then unresolved) in article order and text order."""
-        where, params = ("WHERE m.article_id = ?", [article]) if article else ("", [])
+        where, params = _where(article, filters)
         rows = self._query(
             f"SELECT m.* FROM mentions m JOIN articles a ON a.id = m.article_id {where}"
             ' ORDER BY a.seq, m.start, m."end"',
@@ -734,8 +754,8 @@ class Store:
         places = {
             r["id"]: self._place(r)
             for r in self._query(
-                "SELECT * FROM places WHERE id IN"
-                f" (SELECT DISTINCT m.place_id FROM mentions m {where})",
+                "SELECT * FROM places WHERE id IN (SELECT DISTINCT m.place_id FROM mentions m"
+                f" JOIN articles a ON a.id = m.article_id {where})",
                 params,
             )
         }
@@ -743,11 +763,13 @@ class Store:
             Resolution(self._mention(r), places[r["place_id"]], r["confidence"], r["why"])
             for r in rows
         ]
-        return out + self.unresolved(article)
+        return out + self.unresolved(article, filters)
 
-    def unresolved(self, article: str | None = None) -> list[Resolution]:
+    def unresolved(
+        self, article: str | None = None, filters: Filters | None = None
+    ) -> list[Resolution]:
         """Mentions without a place, as Resolutions whose ``why`` is the reason."""
-        where, params = ("WHERE u.article_id = ?", [article]) if article else ("", [])
+        where, params = _where(article, filters, mention=None, alias="u")
         rows = self._query(
             f"SELECT u.* FROM unresolved u JOIN articles a ON a.id = u.article_id {where}"
             ' ORDER BY a.seq, u.start, u."end"',
@@ -755,16 +777,104 @@ class Store:
         )
         return [Resolution(self._mention(r), None, 0.0, r["reason"]) for r in rows]
 
-    def to_geojson(self, article: str | None = None) -> dict[str, Any]:
+    def to_geojson(
+        self, article: str | None = None, filters: Filters | None = None
+    ) -> dict[str, Any]:
         """The same FeatureCollection ``geomap parse`` writes, built from the store."""
         if article is not None:
             found = self.article(article)
             if found is None:
                 raise StoreError(f"{self.path}: no article {article!r}")
-            articles = [found]
-        else:
-            articles = [s.article for s in self.articles()]
-        return feature_collection(articles, self.resolutions(article))
+        articles, resolutions = self.selection(article, filters)
+        return feature_collection(articles, resolutions)
+
+    # -- analyst filters ---------------------------------------------------------------------
+    # Small portable-SQL reads behind the page's filters and the exports (see filters.py).
+
+    def selection(
+        self, article: str | None = None, filters: Filters | None = None
+    ) -> tuple[list[Article], list[Resolution]]:
+        """The articles and the stored decisions that ``filters`` select, in article order."""
+        return self.matching_articles(article, filters), self.resolutions(article, filters)
+
+    def matching_articles(
+        self, article: str | None = None, filters: Filters | None = None
+    ) -> list[Article]:
+        """The articles the filters' dates, article and feed select, in ingest order."""
+        clauses, params = _filter_sql(filters, mention=None)
+        if article:
+            clauses, params = ["a.id = ?", *clauses], [article, *params]
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._query(f"SELECT a.* FROM articles a {where} ORDER BY a.seq", params)
+        return [self._article(r) for r in rows]
+
+    def foci(self, filters: Filters | None = None) -> list[tuple[str, Focus]]:
+        """Each selected article's stored focus (what the map of several articles opens on)."""
+        clauses, params = _filter_sql(filters, mention=None)
+        where = f"WHERE {' AND '.join(clauses)}" if clauses else ""
+        rows = self._query(f"SELECT a.id, a.focus FROM articles a {where} ORDER BY a.seq", params)
+        return [
+            (r["id"], Focus.from_dict(json.loads(r["focus"])) if r["focus"] else Focus())
+            for r in rows
+        ]
+
+    def mentions_by_day(self, filters: Filters | None = None) -> dict[str | None, int]:
+        """Mentions per article date (None: undated articles), the date range left out."""
+        if filters is not None:
+            from dataclasses import replace
+
+            filters = replace(filters, date_from=None, date_to=None)
+        where, params = _where(None, filters)
+        rows = self._query(
+            "SELECT a.date AS day, COUNT(*) AS n FROM mentions m"
+            f" JOIN articles a ON a.id = m.article_id {where} GROUP BY a.date",
+            params,
+        )
+        return {r["day"]: int(r["n"]) for r in rows}
+
+    def count_unresolved(self, filters: Filters | None = None) -> int:
+        """How many mentions the filters' articles could not place (the review panel)."""
+        where, params = _where(None, filters, mention=None, alias="u")
+        rows = self._query(
+            f"SELECT COUNT(*) FROM unresolved u JOIN articles a ON a.id = u.article_id {where}",
+            params,
+        )
+        return int(rows[0][0])
+
+    def article_titles(self, limit: int) -> list[tuple[str, str]]:
+        """(id, title) of the first ``limit`` articles in ingest order (the article menu)."""
+        rows = self._query("SELECT id, title FROM articles ORDER BY seq LIMIT ?", [limit])
+        return [(r["id"], r["title"] or r["id"]) for r in rows]
+
+    def feeds(self) -> list[str]:
+        """The distinct feeds (article sources, a JSONL file once), sorted."""
+        rows = self._query("SELECT DISTINCT source FROM articles WHERE source IS NOT NULL")
+        return sorted({f for f in (feed_of(r["source"]) for r in rows) if f})
+
+    def used_names(
+        self, filters: Filters | None = None, *, contested_only: bool = False
+    ) -> dict[str, list[tuple[str, int]]]:
+        """Per place, the names its mentions used and how often, most used first.
+
+        ``contested_only``: only places whose curated record tags its names (``names`` in
+        ``extra``), which keeps the query cheap on big stores."""
+        where, params = _where(None, filters)
+        if contested_only:
+            where += (" AND " if where else "WHERE ") + (
+                "m.place_id IN (SELECT id FROM places WHERE extra LIKE ?)"
+            )
+            params = [*params, '%"names"%']  # a JSON key (or, rarely, a value: harmless)
+        rows = self._query(
+            "SELECT m.place_id, m.text, COUNT(*) AS n FROM mentions m"
+            f" JOIN articles a ON a.id = m.article_id {where} GROUP BY m.place_id, m.text",
+            params,
+        )
+        out: dict[str, list[tuple[str, int]]] = {}
+        for r in rows:
+            out.setdefault(r["place_id"], []).append((r["text"], int(r["n"])))
+        for names in out.values():
+            names.sort(key=lambda tn: (-tn[1], tn[0]))
+        return out
 
     # -- corrections (rules editors make; see geomap/corrections.py) -------------------------
 
@@ -927,6 +1037,57 @@ class Store:
             (r["name"], r["created_at"])
             for r in self._query("SELECT name, created_at FROM editors ORDER BY name")
         ]
+
+
+def _filter_sql(
+    filters: Filters | None, *, mention: str | None = "m", article: str = "a"
+) -> tuple[list[str], list[Any]]:
+    """SQL conditions (portable: ``?`` placeholders, plain comparisons) for ``filters``.
+
+    ``mention`` is the alias of a ``mentions`` row (None for tables without confidence
+    or place, such as ``unresolved``); ``article`` the alias of the joined article."""
+    if not filters:
+        return [], []
+    clauses: list[str] = []
+    params: list[Any] = []
+    if filters.date_from:
+        clauses.append(f"{article}.date >= ?")
+        params.append(filters.date_from)
+    if filters.date_to:
+        clauses.append(f"{article}.date <= ?")
+        params.append(filters.date_to)
+    if filters.article:
+        clauses.append(f"{article}.id = ?")
+        params.append(filters.article)
+    if filters.feed:
+        escaped = filters.feed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        clauses.append(f"({article}.source = ? OR {article}.source LIKE ? ESCAPE '\\')")
+        params += [filters.feed, escaped + " line %"]
+    if mention is not None and filters.min_confidence:
+        clauses.append(f"{mention}.confidence >= ?")
+        params.append(filters.min_confidence)
+    if mention is not None and filters.kinds:
+        marks = ", ".join("?" for _ in filters.kinds)
+        clauses.append(f"{mention}.place_id IN (SELECT id FROM places WHERE kind IN ({marks}))")
+        params += list(filters.kinds)
+    return clauses, params
+
+
+def _where(
+    article_id: str | None,
+    filters: Filters | None,
+    *,
+    mention: str | None = "m",
+    alias: str = "m",
+    first: bool = True,
+) -> tuple[str, list[Any]]:
+    """``WHERE ...`` (or `` AND ...`` when ``first`` is false) for an article and filters."""
+    clauses, params = _filter_sql(filters, mention=mention)
+    if article_id:
+        clauses, params = [f"{alias}.article_id = ?", *clauses], [article_id, *params]
+    if not clauses:
+        return "", []
+    return ("WHERE " if first else " AND ") + " AND ".join(clauses), params
 
 
 @dataclass

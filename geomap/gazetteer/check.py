@@ -8,6 +8,7 @@ so an editor can fix a file in one pass.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,6 +132,8 @@ def _check_feature(
             key = normalize(name)
             if key:
                 names.setdefault(key, {}).setdefault(fid, name)
+    for level, message in _names_problems(props, aliases):
+        add(level, message)
     if props.get("precision") is not None and props["precision"] not in PRECISIONS:
         add(ERROR, f"precision must be 'exact' or 'approximate', not {props['precision']!r}")
     sources = props.get("sources")
@@ -145,6 +148,48 @@ def _check_feature(
     ):
         add(ERROR, f"country must be an ISO 3166-1 alpha-2 code or null, not {country!r}")
     problems.extend(Problem(lvl, file, label, msg) for lvl, msg in _geometry_problems(feature))
+    return problems
+
+
+LANG_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")  # BCP 47: "hy", "az-Latn", "en"
+
+
+def _names_problems(props: dict[str, Any], aliases: list[str]) -> list[tuple[str, str]]:
+    """Optional ``names``: who calls the place what, for contested places. Each entry is
+    ``{"name", "lang", "usage"?}``; the name must be the feature's name or an alias (the
+    aliases are what the matcher reads), the language a BCP 47 tag."""
+    names = props.get("names")
+    if names is None:
+        return []
+    if not isinstance(names, list) or not names:
+        return [(ERROR, "'names' must be a non-empty list of {name, lang, usage} objects")]
+    known = {props.get("name"), *aliases}
+    problems: list[tuple[str, str]] = []
+    seen: set[tuple[str, str]] = set()
+    for i, entry in enumerate(names):
+        where = f"names[{i}]"
+        if not isinstance(entry, dict):
+            problems.append((ERROR, f"{where} must be an object with 'name' and 'lang'"))
+            continue
+        extra = set(entry) - {"name", "lang", "usage"}
+        if extra:
+            problems.append((ERROR, f"{where}: unknown keys {sorted(extra)}"))
+        name, lang, usage = entry.get("name"), entry.get("lang"), entry.get("usage")
+        if not isinstance(name, str) or not name.strip():
+            problems.append((ERROR, f"{where}: missing or empty 'name'"))
+            continue
+        if name not in known:
+            problems.append((ERROR, f"{where}: {name!r} is neither the name nor an alias"))
+        if not isinstance(lang, str) or not LANG_TAG.match(lang):
+            problems.append(
+                (ERROR, f"{where}: 'lang' must be a BCP 47 tag such as 'hy', not {lang!r}")
+            )
+        if usage is not None and (not isinstance(usage, str) or not usage.strip()):
+            problems.append((ERROR, f"{where}: 'usage' must be a non-empty string when given"))
+        key = (name, str(lang))
+        if key in seen:
+            problems.append((WARNING, f"{where}: {name!r} ({lang}) is listed twice"))
+        seen.add(key)
     return problems
 
 

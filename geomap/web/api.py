@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
 from geomap.errors import DataMissingError
+from geomap.filters import Filters
+from geomap.formats import FORMATS, MEDIA_TYPES, export_bytes
 from geomap.mapview import basemap_geojson, excerpt_html
 from geomap.web import get_store
 
@@ -28,22 +31,45 @@ def _int_arg(name: str, default: int, lo: int, hi: int) -> int:
     return value
 
 
+def request_filters() -> Filters:
+    """The page's filters from the query string (a bad value is a 400 naming it)."""
+    return Filters.from_args(request.args)
+
+
 @bp.get("/places.geojson")
 def places_geojson() -> Response:
-    """The parse schema (RFC 7946 plus foreign members), as a download."""
-    import json
-
-    article = request.args.get("article") or None
+    """The parse schema (RFC 7946 plus foreign members), as a download; takes the page's
+    filters (``from``, ``to``, ``min_confidence``, ``article``, ``feed``, ``kind``)."""
+    filters = request_filters()
+    article = filters.article
     store = get_store()
     if article is not None and store.article(article) is None:
         abort(404, description=f"There is no article {article!r} in the store.")
-    doc = store.to_geojson(article)
+    doc = store.to_geojson(filters=filters)
     body = json.dumps(doc, ensure_ascii=False)
     name = "geomap-places.geojson" if article is None else "geomap-article.geojson"
     return Response(
         body,
         mimetype="application/geo+json",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@bp.get("/export.<fmt>")
+def export(fmt: str) -> Response:
+    """The current selection as GeoJSON, CSV, KML or GeoPackage (the page's download menu)."""
+    if fmt not in FORMATS:
+        abort(404, description=f"No export format {fmt!r}; choose one of {', '.join(FORMATS)}.")
+    filters = request_filters()
+    store = get_store()
+    if filters.article is not None and store.article(filters.article) is None:
+        abort(404, description=f"There is no article {filters.article!r} in the store.")
+    articles, resolutions = store.selection(filters=filters)
+    data = export_bytes(fmt, articles, resolutions)
+    return Response(
+        data,
+        mimetype=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="geomap-export.{fmt}"'},
     )
 
 
@@ -54,12 +80,12 @@ def place_mentions(place_id: str) -> Response:
 
     offset = _int_arg("offset", 0, 0, 10**9)
     limit = _int_arg("limit", 20, 1, MAX_PAGE)
-    article = request.args.get("article") or None
+    filters = request_filters()
     store = get_store()
     place = store.place(place_id)
     if place is None:
         abort(404, description=f"There is no place {place_id!r} in the store.")
-    total, rows = store.mentions(place_id, article=article, offset=offset, limit=limit)
+    total, rows = store.mentions(place_id, offset=offset, limit=limit, filters=filters)
     urls = map_urls()
     items = [
         {
@@ -71,7 +97,7 @@ def place_mentions(place_id: str) -> Response:
             "end": r.end,
             "excerpt": r.excerpt,
             "confidence": round(r.confidence, 3),
-            "html": str(excerpt_html(r, urls)),
+            "html": str(excerpt_html(r, urls, place.name)),
         }
         for r in rows
     ]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from geomap.articles import parse_upload, split_date_prefix
 from geomap.errors import InputError
-from geomap.mapview import MapOptions, MapUrls, render_parts, store_map
+from geomap.filters import Filters, Histogram, histogram
+from geomap.mapview import LABELS, MapOptions, MapUrls, render_parts, store_map
 from geomap.models import Article, Resolution
 from geomap.store import ingest
 from geomap.web import get_store, parse_articles
@@ -33,6 +35,7 @@ def map_urls() -> MapUrls:
             vendor("leaflet.markercluster", "MarkerCluster.Default.css"),
         ),
         jquery_js=vendor("jquery", "jquery.min.js"),
+        heat_js=vendor("leaflet.heat", "templates/leaflet_heat.min.js"),
         map_js=url_for("static", filename="geomap-map.js"),
         map_css=url_for("static", filename="geomap-map.css"),
         basemap=url_for("api.basemap"),
@@ -51,9 +54,118 @@ def _tiles() -> str | None:
 @bp.get("/")
 def index() -> str:
     store = get_store()
-    options = MapOptions(tiles=_tiles(), focus=request.args.get("place") or None)
+    filters = Filters.from_args(request.args)
+    label = request.args.get("label") or "gazetteer"
+    if label not in LABELS:
+        raise InputError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
+    options = MapOptions(
+        tiles=_tiles(),
+        focus=request.args.get("place") or None,
+        filters=filters or None,
+        label=label,
+    )
     parts = render_parts(store_map(store, map_urls(), options))
-    return render_template("map.html", parts=parts, counts=store.counts())
+    return render_template(
+        "map.html",
+        parts=parts,
+        counts=store.counts(),
+        panel=filter_panel(filters),
+        has_places=options.shown > 0,
+        label=label,
+        max_article_menu=MAX_ARTICLE_MENU,
+    )
+
+
+# -- analyst filters -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FilterPanel:
+    """What the map page's filter box shows: the filters, the date histogram, the choices
+    for article and feed, the download links and the review count, all for the selection."""
+
+    filters: Filters
+    query: str  # the filters as a query string ("" when none)
+    histogram: Histogram
+    articles: list[tuple[str, str]]  # (id, title)
+    feeds: list[str]
+    downloads: list[tuple[str, str]]  # (label, url)
+    unresolved: int
+
+
+MAX_ARTICLE_MENU = 300  # more articles than this: the article filter is a text field
+
+DOWNLOADS = (
+    ("geojson", "GeoJSON"),
+    ("csv", "CSV (one row per mention)"),
+    ("kml", "KML (Google Earth)"),
+    ("gpkg", "GeoPackage (QGIS)"),
+)
+
+
+def _url(endpoint: str, **values: str) -> str:
+    """url_for with query arguments (typed loosely: Flask's stub types its keywords)."""
+    return url_for(endpoint, **values)  # type: ignore[arg-type]
+
+
+def filter_panel(filters: Filters) -> FilterPanel:
+    store = get_store()
+    query = filters.query()
+    return FilterPanel(
+        filters=filters,
+        query=urlencode(query),
+        histogram=histogram(store.mentions_by_day(filters)),
+        articles=store.article_titles(MAX_ARTICLE_MENU + 1),
+        feeds=store.feeds(),
+        downloads=[(label, _url("api.export", fmt=fmt, **query)) for fmt, label in DOWNLOADS],
+        unresolved=store.count_unresolved(filters),
+    )
+
+
+def is_abstention(reason: str) -> bool:
+    """The resolver's abstentions say "ambiguous: best guess ..."; other reasons mean that
+    no gazetteer knew the name (or the geocoder could not be asked)."""
+    return reason.startswith("ambiguous")
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    resolution: Resolution
+    title: str
+    before: str
+    marked: str
+    after: str
+    abstained: bool
+
+
+def review_item(res: Resolution, titles: dict[str, str]) -> ReviewItem:
+    m = res.mention
+    text = m.sentence or m.text
+    i = text.find(m.text) if m.text else -1
+    if i < 0:
+        before, marked, after = text, "", ""
+    else:
+        before, marked, after = text[:i], m.text, text[i + len(m.text) :]
+    return ReviewItem(
+        res, titles.get(m.article_id, m.article_id), before, marked, after, is_abstention(res.why)
+    )
+
+
+@bp.get("/review")
+def review() -> str:
+    """Unresolved and abstained mentions with their reasons and excerpts, for the filters."""
+    store = get_store()
+    filters = Filters.from_args(request.args)
+    articles = store.matching_articles(filters=filters)
+    titles = {a.id: a.title or a.id for a in articles}
+    items = [review_item(r, titles) for r in store.unresolved(filters=filters)]
+    return render_template(
+        "review.html",
+        items=items,
+        abstained=sum(1 for i in items if i.abstained),
+        filters=filters,
+        back=_url("pages.index", **filters.query()),
+    )
 
 
 @bp.get("/articles")

@@ -1,4 +1,5 @@
-"""Leaflet, Leaflet.markercluster and jQuery served from their xstatic packages.
+"""Leaflet, Leaflet.markercluster and jQuery served from their xstatic packages, and
+Leaflet.heat (BSD 2-clause, (c) 2014 Vladimir Agafonkin) from the copy folium ships.
 
 A fixed whitelist maps (package, file) to files on disk; nothing from the request
 is joined to a path beyond ``send_from_directory`` over a whitelisted name.
@@ -7,6 +8,7 @@ is joined to a path beyond ``send_from_directory`` over a whitelisted name.
 from __future__ import annotations
 
 import importlib
+import os
 from functools import cache
 
 from flask import Blueprint, Response, abort, send_from_directory
@@ -34,13 +36,16 @@ VENDOR: dict[str, tuple[str, frozenset[str]]] = {
         frozenset({"leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"}),
     ),
     "jquery": ("xstatic.pkg.jquery", frozenset({"jquery.min.js"})),
+    # folium's HeatMap plugin points at a CDN; the same file ships inside the package
+    "leaflet.heat": ("folium", frozenset({"templates/leaflet_heat.min.js"})),
 }
 
 
 @cache
 def base_dir(package: str) -> str:
     module = importlib.import_module(VENDOR[package][0])
-    return str(module.BASE_DIR)
+    base = getattr(module, "BASE_DIR", None)  # xstatic packages; else the package folder
+    return str(base) if base else os.path.dirname(str(module.__file__))
 
 
 @bp.get("/<package>/<path:filename>")

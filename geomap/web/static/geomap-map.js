@@ -80,6 +80,7 @@
     var url = config.mentionsUrl.replace("__ID__", encodeURIComponent(place.i));
     var query = "?offset=" + offset + "&limit=" + config.pageSize;
     if (config.article) query += "&article=" + encodeURIComponent(config.article);
+    if (config.filterQuery) query += "&" + config.filterQuery; // the page's filters
     return url + query;
   }
 
@@ -116,6 +117,8 @@
       if (place.gn) ref = "GeoNames " + place.gn + " · " + ref;
       box.appendChild(el("p", "gm-popup-ref", ref));
     }
+    // other scripts add their parts here (geomap-filters.js: the names of a contested place)
+    (window.geomapPopupParts || []).forEach(function (part) { part(box, place, config); });
     box.appendChild(el("p", "gm-popup-count", plural(place.c, "mention", "mentions")));
     var list = el("ol", "gm-excerpts");
     box.appendChild(list);
@@ -325,10 +328,11 @@
     }
 
     // Fit first, without animation: the layers are then drawn once, at the final zoom,
-    // and no zoom animation is still running when the reader first clicks.
+    // and no zoom animation is still running when the reader first clicks. The frame is
+    // the articles' focus when there is one (geomap-filters.js offers "all places").
     if (config.bounds) {
       var wide = map.getSize().x > 700;
-      map.fitBounds(config.bounds, {
+      map.fitBounds(config.focusBounds || config.bounds, {
         animate: false, maxZoom: config.maxFitZoom,
         paddingTopLeft: [wide ? 280 : 20, 20], paddingBottomRight: [20, 20],
       });
@@ -420,7 +424,8 @@
     panel(config, entries, focus).addTo(map);
     legend(config).addTo(map);
 
-    var api = { map: map, focus: function (id) { focus(byId[id]); }, entries: entries };
+    var api = { map: map, focus: function (id) { focus(byId[id]); }, entries: entries,
+                config: config };
     maps[map.getContainer().id] = api;
     window.geomapMap = api; // the last map built on the page
     if (config.focus && byId[config.focus]) {
