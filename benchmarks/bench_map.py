@@ -30,6 +30,7 @@ the 1-minute load average is printed with the results.
 from __future__ import annotations
 
 import argparse
+import functools
 import math
 import os
 import random
@@ -40,7 +41,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -301,7 +302,7 @@ def folium_per_place_bytes(store: Store) -> tuple[float, int]:
                 [g["coordinates"][1], g["coordinates"][0]], radius=5, popup=popup
             ).add_to(cluster)
         else:
-            folium.GeoJson(g, popup=popup).add_to(m)
+            folium.GeoJson(g, popup=cast(Any, popup)).add_to(m)  # folium accepts any Popup
     size = len(m.get_root().render().encode("utf-8"))
     return time.perf_counter() - t, size
 
@@ -415,7 +416,7 @@ def main() -> None:
         ),
         (f"popup, median place ({typical.mentions})", f"/api/places/{typical.place.id}/mentions"),
     ):
-        seconds, body = timed(lambda url=url: get(url), args.repeat)
+        seconds, body = timed(functools.partial(get, url), args.repeat)
         rows.append((label, f"{len(body):,} B", f"{seconds * 1000:.1f} ms"))
     seconds, body = timed(lambda: get("/places.geojson"), max(1, args.repeat // 2))
     rows.append(("/places.geojson (full export)", f"{len(body):,} B", f"{seconds * 1000:.0f} ms"))

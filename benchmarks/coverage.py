@@ -20,7 +20,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from geomap.config import REPO_ROOT, Settings
+from geomap.config import Settings
 from geomap.gazetteer.base import haversine_km
 from geomap.gazetteer.index import OfflineGazetteer, ensure_index
 
@@ -106,7 +106,9 @@ def latency(gaz: OfflineGazetteer, names: list[str], n: int = 1000) -> dict[str,
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--bench", type=Path, default=REPO_ROOT.parent / "shared" / "bench")
+    parser.add_argument(
+        "--bench", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "bench"
+    )
     parser.add_argument("--index", type=Path, default=None)
     parser.add_argument("--sets", default="lgl")
     parser.add_argument("--show", type=int, default=25)

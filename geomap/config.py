@@ -8,15 +8,15 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from platformdirs import user_data_dir
 
-from geomap.errors import ConfigError
+from geomap.errors import ConfigError, DataMissingError
 
 GEOCODERS = ("none", "nominatim", "photon")
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
 def data_dir() -> Path:
@@ -25,8 +25,20 @@ def data_dir() -> Path:
     return Path(override) if override else Path(user_data_dir("geomap", appauthor=False))
 
 
+def package_data(*parts: str) -> Path:
+    """A file or folder of the data installed with geomap (the package ``geomap.data``).
+
+    The repository keeps that data at its top level (``data/``) and ``pyproject.toml`` maps
+    it into the package, so the same look-up works in a wheel, an editable install and a
+    checkout, wherever the current directory is."""
+    root = resources.files("geomap.data")
+    if not isinstance(root, Path):  # e.g. a zipped install: the index builder needs real files
+        raise DataMissingError(f"geomap's data is not on the file system ({root})")
+    return root.joinpath(*parts)
+
+
 def default_gazetteer_dir() -> Path:
-    return Path(os.environ.get("GEOMAP_GAZETTEER_DIR") or REPO_ROOT / "data" / "gazetteer")
+    return Path(os.environ.get("GEOMAP_GAZETTEER_DIR") or package_data("gazetteer"))
 
 
 @dataclass(frozen=True)
@@ -78,7 +90,7 @@ class Settings:
     @property
     def not_places_path(self) -> Path:
         """Names that are never places (organisations, brands, politicians)."""
-        return self.gazetteer_path.parent / "not-places.txt"
+        return package_data("not-places.txt")
 
     @property
     def index_file(self) -> Path:

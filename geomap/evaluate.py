@@ -20,6 +20,15 @@ Matching and denominators (chosen so that every number says what it counts):
   coordinates and placed within 161 km. Precision divides by the placed predictions (minus the
   ignored ones): an abstention is not drawn on the map, so it is not a prediction here, though
   it is one for recognition. Recall divides by the gold toponyms with coordinates.
+
+Two scorings of the same predictions, reported side by side:
+
+* polygon-aware (the error above): a polygon holding the gold point is 0 km away, so naming
+  the right country is always right, wherever inside it the gold point lies;
+* point-based (comparable with the published figures, which score one point per toponym): a
+  placed prediction is right when its ``geonames_id`` equals the gold's ``geonameid``
+  (error 0 km), else its error is the great-circle distance from its ``point`` (one [lon, lat]
+  per place; an inside point of the geometry when the prediction has none) to the gold point.
 """
 
 from __future__ import annotations
@@ -147,6 +156,8 @@ class Prediction(NamedTuple):
     name: str | None = None
     reason: str | None = None
     label: str | None = None  # how the mention was found (GPE, gazetteer, ...)
+    geonames_id: int | None = None  # point-based scoring: the same GeoNames place is right
+    point: tuple[float, float] | None = None  # (lon, lat); None = a point inside the geometry
 
     @property
     def placed(self) -> bool:
@@ -169,6 +180,8 @@ def predictions_from_result(result: ParseResult) -> dict[str, list[Prediction]]:
                 place.name if place is not None else None,
                 None if place is not None else res.why,
                 m.label or None,
+                place.geonames_id if place is not None else None,
+                tuple(place.point) if place is not None else None,  # type: ignore[arg-type]
             )
         )
     return dict(out)
@@ -224,6 +237,21 @@ def error_km(
         return 0.0
     near = nearest_points(geom, gold)[0]
     return haversine_km(lat, lon, near.y, near.x)
+
+
+def point_error_km(p: Prediction, g: GoldToponym, *, shapes: _Shapes | None = None) -> float:
+    """Point-based error: 0 for the gold's own GeoNames id, else point-to-point km."""
+    assert g.lat is not None and g.lon is not None and p.geometry is not None
+    if g.geonameid is not None and p.geonames_id == g.geonameid:
+        return 0.0
+    if p.point is not None:
+        lon, lat = p.point
+    elif p.geometry.get("type") == "Point":
+        lon, lat = (float(v) for v in p.geometry["coordinates"][:2])
+    else:
+        inside = (shapes or _Shapes()).get(p.geometry, p.place_id).representative_point()
+        lon, lat = inside.x, inside.y
+    return haversine_km(g.lat, g.lon, float(lat), float(lon))
 
 
 def auc(errors: Sequence[float]) -> float | None:
@@ -310,6 +338,9 @@ class Report:
     seconds: float | None = None
     # gold toponyms by population band -> outcome (right, wrong, abstained, not_recognized)
     bands: dict[str, dict[str, int]] = field(default_factory=dict)
+    # the same predictions scored point-based (see the module docstring)
+    resolution_point: dict[str, Any] = field(default_factory=dict)
+    end_to_end_point: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self, *, top: int = TOP, cases: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -319,6 +350,8 @@ class Report:
             "recognition_all_gold": self.recognition_all,
             "resolution": self.resolution,
             "end_to_end": self.end_to_end,
+            "resolution_point": self.resolution_point,
+            "end_to_end_point": self.end_to_end_point,
             "ignored_predictions": self.ignored,
             "seconds": self.seconds,
             "docs_per_second": (self.docs / self.seconds) if self.seconds else None,
@@ -373,7 +406,8 @@ class Report:
         for label, m in (
             ("recognition (gold w/ coords)", rec),
             ("recognition (all gold)", rall),
-            ("end-to-end F1@161", e2e),
+            ("end-to-end F1@161 polygon", e2e),
+            ("end-to-end F1@161 point", self.end_to_end_point),
         ):
             lines.append(
                 f"{label:28}{m['precision']:7.3f}{m['recall']:7.3f}{m['f1']:7.3f}"
@@ -384,13 +418,14 @@ class Report:
         def fmt(v: float | None, spec: str) -> str:
             return "-" if v is None else format(v, spec)
 
-        lines.append(
-            f"resolution over {res['matched']} matched mentions, {res['placed']} placed: "
-            f"acc@161 placed {fmt(res['acc161_placed'], '.3f')}, "
-            f"all matched {fmt(res['acc161_matched'], '.3f')}; "
-            f"AUC {fmt(res['auc'], '.3f')}; "
-            f"mean {fmt(res['mean_km'], '.1f')} km, median {fmt(res['median_km'], '.1f')} km"
-        )
+        lines.append(f"resolution over {res['matched']} matched mentions, {res['placed']} placed:")
+        for label, r in (("polygon", res), ("point", self.resolution_point)):
+            lines.append(
+                f"  {label:8}acc@161 placed {fmt(r['acc161_placed'], '.3f')}, "
+                f"all matched {fmt(r['acc161_matched'], '.3f')}; "
+                f"AUC {fmt(r['auc'], '.3f')}; "
+                f"mean {fmt(r['mean_km'], '.1f')} km, median {fmt(r['median_km'], '.1f')} km"
+            )
         counts = ", ".join(f"{cat} {len(items)}" for cat, items in self.errors.items())
         lines.append(f"errors: {counts}")
         if errors:
@@ -469,9 +504,10 @@ def score(
     shapes = _Shapes()
     n_gold = n_gold_all = 0
     rec_tp = rec_pred = all_tp = all_pred = ignored_total = 0
-    e2e_tp = e2e_pred = 0
+    e2e_tp = e2e_pred = e2e_point_tp = 0
     matched_n = 0
     placed_errors: list[float] = []
+    point_errors: list[float] = []
     errors: dict[str, list[ErrorCase]] = {cat: [] for cat in CATEGORIES}
     bands: dict[str, Counter[str]] = {band: Counter() for band in BANDS}
 
@@ -519,6 +555,9 @@ def score(
             assert p.geometry is not None
             km = error_km(p.geometry, g.lat, g.lon, shapes=shapes, key=p.place_id)
             placed_errors.append(km)
+            point_km = point_error_km(p, g, shapes=shapes)
+            point_errors.append(point_km)
+            e2e_point_tp += point_km < g.limit_km
             if km < g.limit_km:
                 e2e_tp += 1
                 outcome[gi] = "right"
@@ -546,8 +585,25 @@ def score(
                 pop = population_of(g.geonameid)
             bands[population_band(pop)][outcome.get(gi, "not_recognized")] += 1
 
+    return Report(
+        name=name,
+        docs=len(gold_docs),
+        recognition=_prf(rec_tp, rec_pred, n_gold),
+        recognition_all=_prf(all_tp, all_pred, n_gold_all),
+        resolution=_resolution(placed_errors, matched_n),
+        end_to_end=_prf(e2e_tp, e2e_pred, n_gold),
+        errors=errors,
+        ignored=ignored_total,
+        bands={band: dict(c) for band, c in bands.items() if c},
+        resolution_point=_resolution(point_errors, matched_n),
+        end_to_end_point=_prf(e2e_point_tp, e2e_pred, n_gold),
+    )
+
+
+def _resolution(placed_errors: list[float], matched_n: int) -> dict[str, Any]:
+    """acc@161, AUC and mean/median error over the matched mentions' errors (km)."""
     hits = sum(1 for e in placed_errors if e < ACC_KM)
-    resolution = {
+    return {
         "matched": matched_n,
         "placed": len(placed_errors),
         "acc161_placed": hits / len(placed_errors) if placed_errors else None,
@@ -558,17 +614,6 @@ def score(
         "mean_km": statistics.fmean(placed_errors) if placed_errors else None,
         "median_km": statistics.median(placed_errors) if placed_errors else None,
     }
-    return Report(
-        name=name,
-        docs=len(gold_docs),
-        recognition=_prf(rec_tp, rec_pred, n_gold),
-        recognition_all=_prf(all_tp, all_pred, n_gold_all),
-        resolution=resolution,
-        end_to_end=_prf(e2e_tp, e2e_pred, n_gold),
-        errors=errors,
-        ignored=ignored_total,
-        bands={band: dict(c) for band, c in bands.items() if c},
-    )
 
 
 def _pred_detail(p: Prediction) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from typing import Any
 from shapely.geometry import mapping, shape
 from shapely.geometry.polygon import orient
 
-from geomap.models import Article, ParseResult, Resolution
+from geomap.models import Article, ParseResult, Place, Resolution
 from geomap.resolve import article_focus
 
 
@@ -64,6 +64,8 @@ def features_from_resolutions(resolutions: Iterable[Resolution]) -> list[dict[st
                 "aliases": list(place.aliases),
                 "country": place.country,
                 "source": place.source,
+                "geonames_id": place.geonames_id,
+                "point": _point(place),
                 "confidence": 0.0,
                 "mentions": [],
             }
@@ -124,15 +126,30 @@ def result_to_geojson(result: ParseResult) -> dict[str, Any]:
     return feature_collection(result.articles, result.resolutions)
 
 
+def _point(place: Place) -> list[float]:
+    return [round(float(v), 6) for v in place.point]
+
+
+def place_record(place: Place) -> dict[str, Any]:
+    """The place of a mention in ``--format json``: ids, name, kind and one point."""
+    lon, lat = _point(place)
+    return {
+        "id": place.id,
+        "geonames_id": place.geonames_id,
+        "name": place.name,
+        "kind": place.kind,
+        "point": [lon, lat],
+        "lat": lat,
+        "lon": lon,
+    }
+
+
 def result_to_json(result: ParseResult) -> dict[str, Any]:
     """``--format json``: the articles with their focus, and one record per mention."""
     mentions = []
     for r in result.resolutions:
         row = mention_record(r)
-        p = r.place
-        row["place"] = (
-            {"id": p.id, "name": p.name, "kind": p.kind, "lat": p.lat, "lon": p.lon} if p else None
-        )
+        row["place"] = place_record(r.place) if r.place else None
         mentions.append(row)
     return {
         "articles": article_records(result.articles, result.resolutions),
@@ -142,41 +159,43 @@ def result_to_json(result: ParseResult) -> dict[str, Any]:
 
 CSV_FIELDS = [
     "article",
-    "text",
     "start",
     "end",
+    "text",
     "place_id",
+    "geonames_id",
     "name",
     "kind",
     "lat",
     "lon",
     "confidence",
-    "excerpt",
-    "why",
 ]
 
 
 def result_to_csv(result: ParseResult) -> str:
-    """One row per mention (resolved or not); ``place_id`` is empty when unresolved."""
+    """One row per mention (resolved or not; the place columns are empty when unresolved),
+    with one point per place in ``lat``/``lon`` so spreadsheets and GDAL's CSV driver
+    (``X_POSSIBLE_NAMES=lon``, ``Y_POSSIBLE_NAMES=lat``) can place it. RFC 4180 quoting."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS)
+    writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\r\n")
     writer.writeheader()
     for r in result.resolutions:
         p = r.place
+        lon, lat = _point(p) if p else ("", "")
+        gid = p.geonames_id if p and p.geonames_id is not None else ""
         writer.writerow(
             {
                 "article": r.mention.article_id,
-                "text": r.mention.text,
                 "start": r.mention.start,
                 "end": r.mention.end,
+                "text": r.mention.text,
                 "place_id": p.id if p else "",
+                "geonames_id": gid,
                 "name": p.name if p else "",
                 "kind": p.kind if p else "",
-                "lat": p.lat if p else "",
-                "lon": p.lon if p else "",
+                "lat": lat,
+                "lon": lon,
                 "confidence": round(r.confidence, 3),
-                "excerpt": r.mention.sentence,
-                "why": r.why,
             }
         )
     return buf.getvalue()

@@ -419,7 +419,8 @@ def place_records(
     """One array per place: [id, name, kind index, mentions, geometry, extras or 0].
 
     Extras (only when present): ``a`` other names, ``s`` status, ``l`` layer kind, ``r``
-    article indexes, ``x``/``xn`` inline excerpt HTML and how many excerpts it holds.
+    article indexes, ``x``/``xn`` inline excerpt HTML and how many excerpts it holds, ``gn``
+    GeoNames id, ``pt`` the place's [lon, lat] point (always).
     """
     budget = options.inline_budget
     kinds = {k: i for i, k in enumerate(kind_names)}
@@ -447,6 +448,9 @@ def place_records(
             extra["a"] = aliases
         if place.status:
             extra["s"] = place.status
+        if place.geonames_id is not None:
+            extra["gn"] = place.geonames_id
+        extra["pt"] = [round(float(v), 4) for v in place.point]
         if article_index:
             extra["r"] = [article_index[a] for a in summary.articles if a in article_index]
         inline = 0

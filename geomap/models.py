@@ -61,6 +61,7 @@ class Candidate:
     aliases: tuple[str, ...] = ()
     status: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    geonames_id: int | None = None  # the same place in GeoNames, for linked-data joins
 
     @property
     def id(self) -> str:
@@ -82,6 +83,7 @@ class Candidate:
             lat=self.lat,
             lon=self.lon,
             extra=self._extra(),
+            geonames_id=self.geonames_id,
         )
 
     def _extra(self) -> dict[str, Any]:
@@ -113,10 +115,23 @@ class Place:
     lat: float | None = None  # a representative point, for markers and distances
     lon: float | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    geonames_id: int | None = None  # the same place in GeoNames (None: GeoNames lacks it)
 
     @property
     def __geo_interface__(self) -> Geometry:
         return self.geometry
+
+    @property
+    def point(self) -> list[float]:
+        """One [lon, lat] for the place: the gazetteer's point (GeoNames' coordinate where
+        GeoNames has the place), else a point inside the geometry. CSV rows, markers and
+        point-based scoring need exactly one coordinate pair per place."""
+        if self.lat is not None and self.lon is not None:
+            return [self.lon, self.lat]
+        from shapely.geometry import shape
+
+        inside = shape(self.geometry).representative_point()
+        return [round(inside.x, 6), round(inside.y, 6)]
 
 
 @dataclass(frozen=True)

@@ -78,7 +78,7 @@ def geometry_bounds(geometry: Geometry) -> tuple[float, float, float, float] | N
 
 
 def _add_bounds(conn: Connection) -> None:
-    """v5: each place's bounding box, so a map can ask for one viewport.
+    """v6: each place's bounding box, so a map can ask for one viewport.
 
     Both databases get indexed bbox columns; PostgreSQL also gets the geometry itself in a
     PostGIS column with a GiST index (``&&`` answers viewport queries from the index).
@@ -179,7 +179,9 @@ MIGRATIONS: tuple[Migration, ...] = (
         created_at TEXT NOT NULL
     );
     """,
-    _add_bounds,  # v5
+    # v5 (reference ids, issue 9): the place's GeoNames id; its point is lat/lon
+    "ALTER TABLE places ADD COLUMN geonames_id INTEGER",
+    _add_bounds,  # v6
 )
 
 SaveStatus = str  # "added" | "updated" | "unchanged"
@@ -620,8 +622,8 @@ class Store:
         geometry = _dumps(place.geometry)
         digest = hashlib.sha1(geometry.encode("utf-8")).hexdigest()
         row = conn.execute(
-            "SELECT geometry_hash, name, kind, status, source, country, lat, lon, aliases, extra"
-            " FROM places WHERE id = ?",
+            "SELECT geometry_hash, name, kind, status, source, country, lat, lon, aliases, extra,"
+            " geonames_id FROM places WHERE id = ?",
             (place.id,),
         ).fetchone()
         fields = (
@@ -634,12 +636,13 @@ class Store:
             place.lon,
             _dumps(list(place.aliases)),
             json.dumps(place.extra, ensure_ascii=False, sort_keys=True),
+            place.geonames_id,
         )
         if row is not None and row[0] == digest:
             if tuple(row)[1:] != fields:
                 conn.execute(
                     "UPDATE places SET name = ?, kind = ?, status = ?, source = ?, country = ?,"
-                    " lat = ?, lon = ?, aliases = ?, extra = ? WHERE id = ?",
+                    " lat = ?, lon = ?, aliases = ?, extra = ?, geonames_id = ? WHERE id = ?",
                     (*fields, place.id),
                 )
             return
@@ -648,14 +651,16 @@ class Store:
         postgis = conn.dialect == "postgresql"
         conn.execute(
             "INSERT INTO places (name, kind, status, source, country, lat, lon,"
-            " aliases, extra, id, geometry, geometry_hash, display, minx, miny, maxx, maxy"
+            " aliases, extra, geonames_id, id, geometry, geometry_hash, display,"
+            " minx, miny, maxx, maxy"
             + (", geom" if postgis else "")
-            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+            + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
             + (", ST_SetSRID(ST_GeomFromGeoJSON(?), 4326)" if postgis else "")
             + ") ON CONFLICT(id) DO UPDATE SET name = excluded.name, kind = excluded.kind,"
             " status = excluded.status, source = excluded.source, country = excluded.country,"
             " lat = excluded.lat, lon = excluded.lon, aliases = excluded.aliases,"
-            " extra = excluded.extra, geometry = excluded.geometry,"
+            " extra = excluded.extra, geonames_id = excluded.geonames_id,"
+            " geometry = excluded.geometry,"
             " geometry_hash = excluded.geometry_hash, display = excluded.display,"
             " minx = excluded.minx, miny = excluded.miny, maxx = excluded.maxx,"
             " maxy = excluded.maxy" + (", geom = excluded.geom" if postgis else ""),
@@ -753,6 +758,7 @@ class Store:
             lat=row["lat"],
             lon=row["lon"],
             extra=json.loads(row["extra"]),
+            geonames_id=row["geonames_id"],
         )
 
     @staticmethod
@@ -831,7 +837,8 @@ class Store:
             )
         rows = self._query(
             "SELECT p.id, p.name, p.kind, p.status, p.source, p.country, p.lat, p.lon,"
-            f" p.aliases, p.extra, {geometry} AS geometry, c.n, c.seqs FROM ({counts}) c"
+            f" p.aliases, p.extra, p.geonames_id, {geometry} AS geometry, c.n, c.seqs"
+            f" FROM ({counts}) c"
             " JOIN places p ON p.id = c.place_id ORDER BY c.n DESC, p.name",
             params,
         )
@@ -979,7 +986,7 @@ class Store:
             marks = ", ".join("?" * len(chunk))
             rows = self._query(
                 "SELECT p.id, p.name, p.kind, p.status, p.source, p.country, p.lat, p.lon,"
-                " p.aliases, p.extra, COALESCE(p.display, p.geometry) AS geometry,"
+                " p.aliases, p.extra, p.geonames_id, COALESCE(p.display, p.geometry) AS geometry,"
                 " (SELECT COUNT(*) FROM mentions m WHERE m.place_id = p.id) AS n"
                 f" FROM places p WHERE p.id IN ({marks})",
                 chunk,

@@ -26,6 +26,7 @@ SAMPLE_PLACES = {
         country="AM",
         lat=40.1811,
         lon=44.5136,
+        geonames_id=616052,
     ),
     "Baku": _Place(
         "geonames:587084",
@@ -37,6 +38,7 @@ SAMPLE_PLACES = {
         country="AZ",
         lat=40.3777,
         lon=49.892,
+        geonames_id=587084,
     ),
     "Ankara": _Place(
         "geonames:323786",
@@ -48,6 +50,7 @@ SAMPLE_PLACES = {
         country="TR",
         lat=39.9199,
         lon=32.8543,
+        geonames_id=323786,
     ),
     "Nakhichevan": _Place(
         "geonames:147622",
@@ -59,6 +62,7 @@ SAMPLE_PLACES = {
         country="AZ",
         lat=39.2089,
         lon=45.4122,
+        geonames_id=147622,
     ),
     "Armenia": _Place(
         "ne:ARM",
@@ -85,6 +89,7 @@ SAMPLE_PLACES = {
         country="AM",
         lat=40.2,
         lon=44.9,
+        geonames_id=174982,
     ),
     "Artsakh": _Place(
         "curated:nagorno-karabakh",
@@ -182,22 +187,46 @@ def xss_result(xss_article: _Article) -> _ParseResult:
     )
 
 
-# --- offline gazetteer index (issue 2) ----------------------------------------------------------
+# --- a private data directory and the offline index (issues 2, 9) -----------------------------
+_SESSION_DATA: list[str] = []
+
+
+def pytest_configure(config: _pytest.Config) -> None:
+    """Tests never read or write the per-user data directory (index, store, geocoder cache)
+    nor obey the developer's GEOMAP_* settings: each session gets an empty data directory,
+    which subprocesses inherit through the environment."""
+    import os
+    import tempfile
+
+    for name in [n for n in os.environ if n.startswith("GEOMAP_") and n != "GEOMAP_TEST_INDEX"]:
+        del os.environ[name]
+    _SESSION_DATA.append(tempfile.mkdtemp(prefix="geomap-test-data-"))
+    os.environ["GEOMAP_DATA_DIR"] = _SESSION_DATA[-1]
+
+
+def pytest_unconfigure(config: _pytest.Config) -> None:
+    import shutil
+
+    for path in _SESSION_DATA:
+        shutil.rmtree(path, ignore_errors=True)
+
+
 @_pytest.fixture(scope="session")
-def offline_index(tmp_path_factory: _pytest.TempPathFactory) -> _Path:
-    """The offline index, built once per session (~30 s); GEOMAP_TEST_INDEX reuses a file."""
+def offline_index() -> _Path:
+    """The offline index, built once per session into the session's data directory (where
+    the CLI and Engine look by default), ~40 s. GEOMAP_TEST_INDEX names a file to build or
+    reuse instead, for quicker local runs; it is rebuilt whenever its inputs changed."""
     import os
 
     from geomap.config import Settings
-    from geomap.gazetteer.index import ensure_index, is_fresh
+    from geomap.gazetteer.index import ensure_index
 
+    path = Settings().index_file
     reuse = os.environ.get("GEOMAP_TEST_INDEX")
-    if reuse:
-        return ensure_index(_Path(reuse), progress=False)
-    user_index = Settings().index_file  # a fresh per-user index is read-only here: reuse it
-    if user_index.exists() and is_fresh(user_index):
-        return user_index
-    return ensure_index(tmp_path_factory.mktemp("index") / "index.sqlite", progress=False)
+    if reuse:  # linked into the session's data directory, where default settings look
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.symlink_to(ensure_index(_Path(reuse).resolve(), progress=False))
+    return ensure_index(path, progress=False)
 
 
 @_pytest.fixture(scope="session")

@@ -166,6 +166,7 @@ class FakeGeocoderServer:
     def url(self) -> str:
         assert self._httpd is not None, "server not started"
         host, port = self._httpd.server_address[:2]
+        assert isinstance(host, str)
         return f"http://{host}:{port}"
 
     def start(self) -> FakeGeocoderServer:

@@ -5,9 +5,11 @@ missing (``.ci/run`` installs the ``chromium`` package so that CI runs it)."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SEED_PATH
@@ -88,7 +90,12 @@ def page(browser, live_server):
             route.abort()
 
     page.route("**/*", guard)
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+
+    def console(message: Any) -> None:
+        if message.type == "error":
+            problems.append(f"console: {message.text}")
+
+    page.on("console", console)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
 
     def on_dialog(dialog):
@@ -190,6 +197,12 @@ def test_clicking_yerevan_shows_the_sentence(page):
     assert popup.locator("mark", has_text="Yerevan").count() >= 1
     link = popup.locator("a[href^='/articles/']").first
     assert link.get_attribute("href") == "/articles/000_42821f2fae6c857c"
+    ref = popup.locator(".gm-popup-ref")  # the GeoNames id and point, as plain text
+    found = re.fullmatch(r"GeoNames (\d+) · ([\d.]+), ([\d.]+)", ref.inner_text())
+    assert found is not None
+    gid, lat, lon = found.groups()
+    assert gid == "616052" and abs(float(lat) - 40.18) < 0.01 and abs(float(lon) - 44.51) < 0.01
+    assert ref.locator("a").count() == 0
 
 
 def test_clicking_karabakh_shows_both_names(page):
@@ -266,7 +279,12 @@ def test_heavy_popup_loads_its_excerpts_on_demand(page, live_server):
             )
             store.save(build_result(art, {"Baku": SAMPLE_PLACES["Baku"]}))
     fetched: list[str] = []
-    page.on("request", lambda r: "/mentions" in r.url and fetched.append(r.url))
+
+    def request(req: Any) -> None:
+        if "/mentions" in req.url:
+            fetched.append(req.url)
+
+    page.on("request", request)
     open_map(page)
     page.fill(".gm-search", "Baku")
     page.locator(".gm-results a", has_text="Baku").first.click()

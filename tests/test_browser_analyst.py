@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from typing import Any
 
 import pytest
 from conftest import SEED_PATH
@@ -91,7 +92,12 @@ def page(browser, seed_server):
             route.abort()
 
     page.route("**/*", guard)
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+
+    def console(message: Any) -> None:
+        if message.type == "error":
+            problems.append(f"console: {message.text}")
+
+    page.on("console", console)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
 
     def on_dialog(dialog):

@@ -8,6 +8,7 @@ import re
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SEED_PATH
@@ -76,7 +77,12 @@ def page(live_server):
                 route.abort()
 
         page.route("**/*", guard)
-        page.on("console", lambda m: m.type == "error" and problems.append(m.text))
+
+        def console(message: Any) -> None:
+            if message.type == "error":
+                problems.append(message.text)
+
+        page.on("console", console)
         page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
         page.base = base
         yield page

@@ -102,11 +102,12 @@ def test_everywhere_with_a_country_needs_that_focus(two_bakus):
     about_fr = Focus(countries=(FocusArea("FR", "France", "country", 1.0),))
     hit = apply_rules(art, res, [scoped], lookup, focus=about_az)
     miss = apply_rules(art, res, [scoped], lookup, focus=about_fr)
-    assert {r.place.id for r in hit if r.mention.text == "Baku"} == {yerevan}
-    assert {r.place.id for r in miss if r.mention.text == "Baku"} == {SAMPLE_PLACES["Baku"].id}
+    assert {r.place and r.place.id for r in hit if r.mention.text == "Baku"} == {yerevan}
+    baku = SAMPLE_PLACES["Baku"].id
+    assert {r.place and r.place.id for r in miss if r.mention.text == "Baku"} == {baku}
     # without a given focus, the article's own is computed (AZ, AM, TR here)
     computed = apply_rules(art, res, [scoped], lookup)
-    assert {r.place.id for r in computed if r.mention.text == "Baku"} == {yerevan}
+    assert {r.place and r.place.id for r in computed if r.mention.text == "Baku"} == {yerevan}
 
 
 def test_a_mention_rule_adds_a_span_the_engine_missed():
@@ -123,7 +124,9 @@ def test_a_mention_rule_adds_a_span_the_engine_missed():
     )
     out = apply_rules(art, [], [new], lookup)
     assert [(r.mention.start, r.mention.end) for r in out] == [(13, 20), (32, 39)]
-    assert out[0].place.name == "Nor Kut" and out[0].place.id.startswith("correction:")
+    placed = out[0].place
+    assert placed is not None
+    assert placed.name == "Nor Kut" and placed.id.startswith("correction:")
     assert out[0].mention.sentence == "Shelling hit Nor Kut overnight."
 
 
@@ -157,7 +160,7 @@ def test_store_keeps_rules_undo_and_editors(tmp_path):
         assert first is not None and first.id == 1
         assert store.add_correction(rule(uid="one")) is None  # same uid: kept once
         second = store.add_correction(rule(uid="two", action="not-a-place", place_id=None))
-        assert second.id == 2
+        assert second is not None and second.id == 2
         undone = store.undo_correction(1, "bo", "2024-02-02T00:00:00Z")
         assert undone.undone and undone.undone_by == "bo"
         assert [r.uid for r in store.corrections(active_only=True)] == ["two"]
@@ -304,7 +307,8 @@ def test_cli_new_place_and_not_a_place(cli_env, tmp_path):
     )
     with Store(cli_env["GEOMAP_DB"]) as store:
         by_start = {r.mention.start: r for r in store.resolutions(SEED_ID)}
-    assert by_start[1887].place.name == "Ankara Esenboğa checkpoint"
+    checkpoint = by_start[1887].place
+    assert checkpoint is not None and checkpoint.name == "Ankara Esenboğa checkpoint"
     assert 1878 not in by_start  # "not a place": the mention is gone, not unresolved
     run(cli_env, "corrections", "export", "-o", str(gazetteer / "corrections.geojson"))
     check = CliRunner().invoke(main, ["gazetteer", "check", str(gazetteer)], env=cli_env)
@@ -366,5 +370,7 @@ def test_reapply_touches_only_the_affected_articles(cli_env, tmp_path):
     from geomap.corrections import affected_articles
 
     with Store(cli_env["GEOMAP_DB"]) as store:
-        assert affected_articles(store, store.correction(1)) == [SEED_ID]
+        correction = store.correction(1)
+        assert correction is not None
+        assert affected_articles(store, correction) == [SEED_ID]
     assert "re-resolved 1 stored article(s)" in run(cli_env, "reapply").stdout

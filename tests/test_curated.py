@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from shapely.geometry import Point, shape
@@ -269,7 +270,12 @@ def square(lon: float, lat: float, clockwise: bool = False) -> dict:
 
 
 def feature(fid: str, geometry: dict, aliases: tuple[str, ...] = (), **props) -> dict:
-    properties = {"id": fid, "name": fid.title(), "kind": "region", "aliases": list(aliases)}
+    properties: dict[str, Any] = {
+        "id": fid,
+        "name": fid.title(),
+        "kind": "region",
+        "aliases": list(aliases),
+    }
     properties.update({"precision": "approximate", "sources": ["test"], "country": None})
     properties.update(props)
     return {"type": "Feature", "geometry": geometry, "properties": properties}
@@ -390,7 +396,8 @@ def test_representative_points(tmp_path: Path) -> None:
         feature("crescent", crescent),
     )
     layer = CuratedGazetteer(tmp_path)
-    assert (layer.get("line").lon, layer.get("line").lat) == pytest.approx((2.0, 0.0))
-    assert (layer.get("group").lon, layer.get("group").lat) == pytest.approx((2.0, 0.0))
-    c = layer.get("crescent")
+    on_line, group, c = (layer.get(fid) for fid in ("line", "group", "crescent"))
+    assert on_line is not None and group is not None and c is not None
+    assert (on_line.lon, on_line.lat) == pytest.approx((2.0, 0.0))
+    assert (group.lon, group.lat) == pytest.approx((2.0, 0.0))
     assert shape(crescent).contains(Point(c.lon, c.lat))

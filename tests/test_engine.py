@@ -13,6 +13,7 @@ from shapely.geometry import Point, shape
 from geomap import geoparse
 from geomap.articles import load_articles
 from geomap.export import result_to_geojson
+from geomap.extract import CHUNK_CHARS, chunks
 from geomap.models import Article
 
 SEED = "seeds/000_42821f2fae6c857c.txt"
@@ -159,11 +160,15 @@ def test_seed_geojson_schema(seed):
         ("Storms hit Springfield, Mo., overnight.", "Springfield", "US", "MO"),
     ],
 )
-def test_city_state_patterns(engine, text, surface, country, admin1):
+def test_city_state_patterns(engine, offline_index, text, surface, country, admin1):
     place = place_for(parse_text(engine, text), surface)
-    assert place is not None and place.country == country
-    if admin1:
-        assert place.extra.get("admin1", admin1) == admin1 or place.kind == "city"
+    assert place is not None and place.country == country and place.kind == "city"
+    if admin1:  # the chosen town lies inside the state the qualifier names
+        from geomap.gazetteer.index import OfflineGazetteer
+
+        state = OfflineGazetteer(offline_index).get(f"admin1:{country}-{admin1}")
+        assert state is not None and state.geometry is not None
+        assert shape(state.geometry).contains(Point(place.point))
 
 
 def test_paris_texas_is_drawn_in_texas(engine):
@@ -229,9 +234,22 @@ def test_possessives_and_line_breaks(engine):
     assert ny and ny[0].place is not None and ny[0].place.country == "US"
 
 
+def test_chunks_cover_the_text_in_bounded_paragraph_aligned_pieces():
+    paragraph = "Officials in Yerevan met envoys from Baku. " * 100 + "\n\n"
+    text = paragraph * 25
+    pieces = list(chunks(text))
+    assert len(pieces) > 10 and all(len(piece) <= CHUNK_CHARS for _, piece in pieces)
+    assert "".join(piece for _, piece in pieces) == text
+    assert all(text[off : off + len(piece)] == piece for off, piece in pieces)
+    assert all(piece.endswith("\n") for _, piece in pieces[:-1])  # cut between paragraphs
+    one_line = "Baku " * 5000  # no line break or full stop: a hard cut, nothing lost
+    assert "".join(piece for _, piece in chunks(one_line)) == one_line
+
+
 def test_large_file_is_processed_in_pieces(engine):
     paragraph = "Officials in Yerevan met envoys from Baku. " * 100 + "\n\n"
-    text = paragraph * 25  # ~110 kB: spaCy only ever sees 20 kB chunks
+    text = paragraph * 25  # ~110 kB: spaCy only ever sees 10 kB chunks
+    assert len(list(chunks(text))) > 10
     result = geoparse(Article("big", text), engine=engine)
     yerevan = [r for r in result.resolutions if r.mention.text == "Yerevan"]
     assert len(yerevan) == 100 * 25

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,6 +115,56 @@ def test_polygon_containment_counts_as_a_hit():
     assert report.resolution["median_km"] == 0.0
     assert report.end_to_end["f1"] == 1.0
     assert report.resolution["auc"] == 0.0
+
+
+def test_point_based_scoring_uses_the_point_not_the_polygon():
+    """A country polygon holds the gold point (polygon-aware: right), but the country's point
+    lies 300 km away and its GeoNames id is not the gold's (point-based: wrong)."""
+    gold = [gold_doc(GoldToponym(0, 6, "Canada", 60.0, -113.0, geonameid=6251999))]
+    far = (-113.0, 60.0 - 300 / KM_PER_DEG)
+    pred = Prediction(0, 6, "Canada", square(-140, 42, -53, 83), "ne:CAN", "country",
+                      point=far)  # fmt: skip
+    report = score(gold, [[pred]])
+    assert report.end_to_end["f1"] == 1.0
+    assert report.end_to_end_point["tp"] == 0 and report.end_to_end_point["f1"] == 0.0
+    assert report.resolution_point["median_km"] == pytest.approx(300, abs=0.1)
+
+
+def test_point_based_scoring_counts_the_gold_geonames_id_as_right():
+    gold = [gold_doc(GoldToponym(0, 6, "Canada", 60.0, -113.0, geonameid=6251999))]
+    far = (-113.0, 60.0 - 300 / KM_PER_DEG)
+    same = Prediction(0, 6, "Canada", point(*far), "ne:CAN", "country",
+                      geonames_id=6251999, point=far)  # fmt: skip
+    report = score(gold, [[same]])
+    assert report.end_to_end_point["f1"] == 1.0
+    assert report.resolution_point["median_km"] == 0.0
+    assert report.end_to_end["f1"] == 0.0  # polygon-aware knows nothing of ids
+    other = same._replace(geonames_id=1)
+    assert score(gold, [[other]]).end_to_end_point["tp"] == 0
+
+
+def test_point_based_scoring_without_a_point_uses_a_point_inside_the_geometry():
+    # an L-shaped region (shapely's inside point: lon 0.5, lat 10.5 in the upright arm)
+    ring = [[0, 0], [20, 0], [20, 1], [1, 1], [1, 20], [0, 20], [0, 0]]
+    region = {"type": "Polygon", "coordinates": [ring]}
+    pred = (0, 1, "L", region, "x:l", "region")
+    at_the_point = [gold_doc(GoldToponym(0, 1, "L", 10.5, 0.5))]
+    assert score(at_the_point, [[pred]]).resolution_point["median_km"] == pytest.approx(0, abs=1)
+    far_end = [gold_doc(GoldToponym(0, 1, "L", 0.5, 19.5))]  # inside the flat arm's tip
+    report = score(far_end, [[pred]])
+    assert report.end_to_end["f1"] == 1.0
+    assert report.end_to_end_point["f1"] == 0.0
+
+
+def test_both_scorings_are_in_the_text_and_json_reports():
+    gold = [gold_doc(GoldToponym(0, 6, "Canada", 60.0, -113.0, geonameid=6251999))]
+    pred = Prediction(0, 6, "Canada", square(-140, 42, -53, 83), "ne:CAN", "country",
+                      point=(-100.0, 40.0))  # fmt: skip
+    report = score(gold, [[pred]])
+    text = report.format_text()
+    assert "end-to-end F1@161 polygon" in text and "end-to-end F1@161 point" in text
+    data = report.as_dict()
+    assert data["end_to_end"]["f1"] == 1.0 and data["end_to_end_point"]["f1"] == 0.0
 
 
 # ---------------------------------------------------------------- matching
@@ -226,7 +277,7 @@ def write(tmp_path: Path, lines: list[str]) -> Path:
 
 
 def test_load_gold_reads_the_bench_format(tmp_path):
-    rec = {
+    rec: dict[str, Any] = {
         "id": "7",
         "text": "Yerevan and Nowhere.",
         "toponyms": [

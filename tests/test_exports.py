@@ -63,8 +63,8 @@ def export(db, *args):
 def expected(text_date: str | None, text: str):
     """What FakeEngine finds in a text: (place ids, placed mentions)."""
     result = build_result(Article("x", text, date=text_date), dict(SAMPLE_PLACES))
-    placed = [r for r in result.resolutions if r.place]
-    return {r.place.id for r in placed}, len(placed)
+    placed = [r.place for r in result.resolutions if r.place]
+    return {p.id for p in placed}, len(placed)
 
 
 def seed_body():
@@ -89,6 +89,7 @@ def test_gpkg_and_kml_with_a_date_range_open_in_gdal(store_db, tmp_path):
     out = export(store_db, "--format", "kml", "--from", "2024-01-01", "-o", str(kml))
     assert out.exit_code == 0, out.output
     assert ogr_layers(kml) == {"places": 2}  # Baku and Ankara
+    assert OGRINFO is not None
     names = subprocess.run(
         [OGRINFO, "-ro", "-al", str(kml)], capture_output=True, text=True, check=True
     ).stdout

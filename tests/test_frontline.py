@@ -10,12 +10,13 @@ import pytest
 
 from geomap import geoparse
 from geomap.gazetteer.base import haversine_km, spelling_key
+from geomap.models import Resolution
 from geomap.resolve import article_focus
 
 
-def resolved(engine, text: str) -> dict[str, object]:
+def resolved(engine, text: str) -> dict[str, Resolution]:
     """surface text -> the resolution of its first mention."""
-    out: dict[str, object] = {}
+    out: dict[str, Resolution] = {}
     for r in geoparse(text, engine=engine).resolutions:
         out.setdefault(r.mention.text, r)
     return out

@@ -124,12 +124,16 @@ def test_namesakes_far_apart_make_it_abstain_unless_the_article_says_where(serve
     found = online_candidates(geo, "Springfield")
     assert [c.admin1 for c in found] == ["Illinois", "Missouri"]
     assert found[0].population == 114394
-    best, confidence, why = pick_online("Springfield", found)
+    picked = pick_online("Springfield", found)
+    assert picked is not None
+    _, confidence, why = picked
     assert confidence < 0.35 and "namesake" in why
     res = online_resolution(geo, unresolved("Springfield"), threshold=0.35)
     assert res.place is None and "best guess" in res.why
-    best, confidence, _ = pick_online("Springfield", found, countries={"US"})
-    assert confidence >= 0.35  # both are in the US: still the service's first answer
+    picked = pick_online("Springfield", found, countries={"US"})
+    assert (
+        picked is not None and picked[1] >= 0.35
+    )  # both are in the US: still the service's first answer
     assert len(server.searches()) == 1
 
 
@@ -193,7 +197,8 @@ def test_cache_is_shared_by_two_processes(server, cache_file):
         "c.put('nominatim', 's', 'y', 'Y', [{'lat': '1', 'lon': '2'}])\n"
     )
     subprocess.run([sys.executable, "-c", code, str(cache_file)], check=True, timeout=60)
-    assert holder.get("nominatim", "s", "y").answer == [{"lat": "1", "lon": "2"}]
+    entry = holder.get("nominatim", "s", "y")
+    assert entry is not None and entry.answer == [{"lat": "1", "lon": "2"}]
     assert holder.path.with_name(holder.path.name + "-wal").exists()
 
 
@@ -567,14 +572,16 @@ def test_a_cued_village_no_gazetteer_has_is_asked_within_the_focus(
     assert village.mention.label == "cue"
     assert village.place is not None and village.place.source == "geocoder:nominatim"
     assert village.place.country == "AM"  # the Armenian village, not the namesake abroad
-    assert first["Yerevan"].place.source != "geocoder:nominatim"  # offline, never asked
+    yerevan = first["Yerevan"].place
+    assert yerevan is not None and yerevan.source != "geocoder:nominatim"  # offline, not asked
     (search,) = server.searches()
     assert search.params["q"] == "Zovashenik" and search.params["countrycodes"] == "am"
 
     # A second run asks nothing: the answer is cached with the focus it was asked in.
     engine.online = build_online_layer(settings)
     again = {r.mention.text: r.place for r in geoparse(ZOVASHENIK, engine=engine).resolutions}
-    assert again["Zovashenik"].id == village.place.id
+    cached = again["Zovashenik"]
+    assert cached is not None and cached.id == village.place.id
     assert len(server.searches()) == 1
 
     # Service failing, empty cache: the run completes and the village is listed unresolved.

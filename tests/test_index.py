@@ -162,7 +162,12 @@ def test_ensure_index_keeps_fresh_and_rebuilds_stale(
     # A copy whose fingerprint differs is rebuilt (the build itself is stubbed: it is
     # exercised by the session fixture already).
     built: list[Path] = []
-    monkeypatch.setattr(index_module, "build_index", lambda p, progress: built.append(p) or p)
+
+    def fake_build(path: Path, progress: bool) -> Path:
+        built.append(path)
+        return path
+
+    monkeypatch.setattr(index_module, "build_index", fake_build)
     stale = tmp_path / "stale.sqlite"
     stale.write_bytes(offline_index.read_bytes())
     with sqlite3.connect(stale) as conn:

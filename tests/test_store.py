@@ -97,7 +97,8 @@ def test_changed_article_replaces_its_mentions(db, seed_result):
         assert store.save(result) == {old.id: "updated"}
         assert store.counts() == {"articles": 1, "places": 1, "mentions": 1, "unresolved": 0}
         assert [p.place.name for p in store.places()] == ["Baku"]
-        assert store.article(old.id).text == "Only Baku is named here now."
+        article = store.article(old.id)
+        assert article is not None and article.text == "Only Baku is named here now."
 
 
 def test_places_shared_by_articles_survive_replacing_one(db, seed_result):
@@ -224,14 +225,17 @@ def test_display_geometry_is_light_and_close(db):
         light = summary.place.geometry
         assert len(light["coordinates"][0]) < 100
         assert shape(light).symmetric_difference(shape(big)).area < 0.02 * shape(big).area
-        assert store.place("x:circle").geometry == big  # the full geometry is kept as is
+        circle = store.place("x:circle")
+        assert circle is not None and circle.geometry == big  # the full geometry is kept as is
         assert store.to_geojson()["features"][0]["geometry"]["coordinates"][0][:3] == ring[:3]
 
 
 def test_migration_from_v1_backfills_display_geometry(db, seed_result):
     db.parent.mkdir(parents=True)
     conn = sqlite3.connect(db)
-    conn.executescript(MIGRATIONS[0])
+    first = MIGRATIONS[0]
+    assert isinstance(first, str)
+    conn.executescript(first)
     conn.execute("PRAGMA user_version = 1")
     conn.execute(
         "INSERT INTO places (id, name, kind, source, geometry) VALUES (?, ?, ?, ?, ?)",

@@ -51,6 +51,8 @@ def test_map_page_embeds_every_place(client):
     assert yerevan["g"] == {"type": "Point", "coordinates": [44.5136, 40.1811]}
     assert "pressure on <mark>Yerevan</mark> to open a land link" in yerevan["x"]
     assert f'href="/articles/{SEED_ID}"' in yerevan["x"]
+    assert yerevan["gn"] == 616052 and yerevan["pt"] == [44.5136, 40.1811]
+    assert "gn" not in corridor and corridor["pt"] == [46.3, 38.95]  # no GeoNames id: no "gn"
     # Most mentioned first in the data; layers per kind with their clusters
     assert config["places"][0][1] == "Armenia"
     assert set(config["groups"]) == {"country", "region", "corridor", "city"}
@@ -198,7 +200,9 @@ def test_untrusted_place_names_stay_text(tmp_path):
     parts = render_parts(m)
     page = str(parts["script"])
     assert "</script><script>" not in page and "<img src=x" not in page and "<b>kind" not in page
-    config = json.loads(MAP_CALL.search(page).group(2))
+    call = MAP_CALL.search(page)
+    assert call is not None
+    config = json.loads(call.group(2))
     assert config["places"][0][1] == "</script><script>alert(1)</script>"
 
 

@@ -147,7 +147,9 @@ def test_login_then_cookie_edit_needs_the_csrf_token(app, client, editor_token, 
     forged = client.post("/api/corrections", json=BODY, headers={"X-CSRFToken": "forged"})
     assert forged.status_code == 400
     assert snapshot(app) == before
-    token = re.search(r'data-csrf="([^"]+)"', page).group(1)
+    found = re.search(r'data-csrf="([^"]+)"', page)
+    assert found is not None
+    token = found.group(1)
     saved = client.post("/api/corrections", json=BODY, headers={"X-CSRFToken": token})
     assert saved.status_code == 201, saved.get_json()
     # the undo form needs the token as well
@@ -190,6 +192,7 @@ def test_notes_with_markup_are_escaped_on_the_audit_page_and_in_popups(
     with Store(app.config["DATABASE"]) as store:
         rules = store.corrections()
         article = store.article(SEED_ID)
+        assert article is not None
         corrected = apply_rules(
             article,
             store.resolutions(SEED_ID),

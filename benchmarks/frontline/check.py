@@ -13,6 +13,7 @@ import json
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 FILES = [Path(a) for a in sys.argv[1:]] or [
@@ -145,7 +146,7 @@ def report(path, docs):
     approx = sum(t["coord_source"] == "approximate" for t in tops)
     print(f"  approximate coordinates: {approx} / {n} = {approx / n:.1%}")
     reg_docs = Counter(REGIONS.get(d["id"].split("-")[1], "?") for d in docs)
-    reg_tops = Counter()
+    reg_tops: Counter[str] = Counter()
     for d in docs:
         reg_tops[REGIONS.get(d["id"].split("-")[1], "?")] += len(d["toponyms"])
     print(
@@ -155,7 +156,7 @@ def report(path, docs):
 
 
 def main():
-    seen = set()
+    seen: set[Any] = set()
     loaded = [(p, check(p, seen)) for p in FILES]
     for p, docs in loaded:
         report(p, docs)

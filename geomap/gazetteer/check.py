@@ -139,6 +139,9 @@ def _check_feature(
     sources = props.get("sources")
     if not isinstance(sources, list) or not sources or not all(isinstance(s, str) for s in sources):
         add(WARNING, "no 'sources' (say where the coordinates come from)")
+    gid = props.get("geonames_id")
+    if gid is not None and (isinstance(gid, bool) or not isinstance(gid, int) or gid <= 0):
+        add(ERROR, f"geonames_id must be a positive integer or null, not {gid!r}")
     country = props.get("country")
     if country is not None and not (
         isinstance(country, str) and len(country) == 2 and country.isalpha() and country.isupper()

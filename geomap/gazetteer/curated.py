@@ -41,6 +41,7 @@ class CuratedFeature:
     lon: float = 0.0
     file: str = ""
     properties: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    geonames_id: int | None = None  # listed only where an installed GeoNames source confirms it
 
     def names(self) -> list[str]:
         """The primary name first, then every alias (duplicates removed, order kept)."""
@@ -107,6 +108,9 @@ def parse_feature(feature: Any, path: Path, index: int) -> CuratedFeature:
         raise GazetteerError(f"{where}: malformed geometry: {exc}") from exc
     if geom.is_empty or not geom.is_valid:
         raise GazetteerError(f"{where}: invalid {geometry['type']} geometry")
+    gid = props.get("geonames_id")
+    if gid is not None and (isinstance(gid, bool) or not isinstance(gid, int) or gid <= 0):
+        raise GazetteerError(f"{where}: geonames_id must be a positive integer, not {gid!r}")
     lon, lat = representative_point(geom)
     return CuratedFeature(
         id=props["id"],
@@ -120,6 +124,7 @@ def parse_feature(feature: Any, path: Path, index: int) -> CuratedFeature:
         lon=lon,
         file=path.name,
         properties=dict(props),
+        geonames_id=gid,
     )
 
 
@@ -234,4 +239,5 @@ class CuratedGazetteer(GazetteerLayer):
             aliases=feature.aliases,
             status=feature.status,
             raw=dict(feature.properties),
+            geonames_id=feature.geonames_id,
         )

