@@ -18,7 +18,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -539,29 +539,47 @@ class Store:
             return "unchanged"
         else:
             status = "updated"
-            old_places = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT DISTINCT place_id FROM mentions WHERE article_id = ?", (article.id,)
-                )
-            ]
-            conn.execute("DELETE FROM mentions WHERE article_id = ?", (article.id,))
-            conn.execute("DELETE FROM unresolved WHERE article_id = ?", (article.id,))
+            old_places = self._clear_decisions(conn, article.id)
             conn.execute(
                 "UPDATE articles SET title = ?, url = ?, date = ?, source = ?, text = ?,"
                 " content_hash = ?, ingested_at = ? WHERE id = ?",
                 (*fields, _now(), article.id),
             )
+        if not places_written:  # once per article, not per mention, in id order
+            self._upsert_places(conn, [r.place for r in resolutions if r.place is not None])
+        self._write_decisions(conn, article, resolutions, old_places, places_written=True)
+        return status
+
+    @staticmethod
+    def _clear_decisions(conn: Connection, article_id: str) -> list[str]:
+        """Delete an article's mentions and unresolved names; the places they pointed at."""
+        old_places = [
+            r[0]
+            for r in conn.execute(
+                "SELECT DISTINCT place_id FROM mentions WHERE article_id = ?", (article_id,)
+            )
+        ]
+        conn.execute("DELETE FROM mentions WHERE article_id = ?", (article_id,))
+        conn.execute("DELETE FROM unresolved WHERE article_id = ?", (article_id,))
+        return old_places
+
+    def _write_decisions(
+        self,
+        conn: Connection,
+        article: Article,
+        resolutions: Sequence[Resolution],
+        old_places: list[str],
+        *,
+        places_written: bool,
+    ) -> None:
+        """An article's focus and decisions, then the places nothing mentions any more."""
         conn.execute(
             "UPDATE articles SET focus = ? WHERE id = ?",
             (_dumps(article_focus(resolutions).to_dict()), article.id),
         )
-        if not places_written:  # once per article, not per mention, in id order
-            self._upsert_places(conn, [r.place for r in resolutions if r.place is not None])
         for res in resolutions:
-            self._write_resolution(conn, article.text, res, place_written=True)
+            self._write_resolution(conn, article.text, res, place_written=places_written)
         self._drop_orphans(conn, old_places)
-        return status
 
     def _write_resolution(
         self, conn: Connection, text: str, res: Resolution, place_written: bool = False
@@ -1256,21 +1274,9 @@ class Store:
             row = conn.execute("SELECT text FROM articles WHERE id = ?", (article.id,)).fetchone()
             if row is None:
                 raise StoreError(f"{self.name}: no article {article.id!r}")
-            old_places = [
-                r[0]
-                for r in conn.execute(
-                    "SELECT DISTINCT place_id FROM mentions WHERE article_id = ?", (article.id,)
-                )
-            ]
-            conn.execute("DELETE FROM mentions WHERE article_id = ?", (article.id,))
-            conn.execute("DELETE FROM unresolved WHERE article_id = ?", (article.id,))
-            conn.execute(
-                "UPDATE articles SET focus = ? WHERE id = ?",
-                (_dumps(article_focus(resolutions).to_dict()), article.id),
-            )
-            for res in resolutions:
-                self._write_resolution(conn, row["text"], res)
-            self._drop_orphans(conn, old_places)
+            old_places = self._clear_decisions(conn, article.id)
+            stored = replace(article, text=row["text"])  # offsets index the stored text
+            self._write_decisions(conn, stored, resolutions, old_places, places_written=False)
 
     def add_editor(self, name: str, token_hash: str, when: str) -> None:
         with self.transaction(f"add editor {name!r}") as conn:
