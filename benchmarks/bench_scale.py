@@ -257,7 +257,7 @@ def fill_synthetic(url: str, rows: Any) -> float:
     with Store.open(url) as store:
         conn = store.conn
         if store.dialect == "postgresql":
-            raw = conn.raw  # type: ignore[union-attr]
+            raw: Any = conn.raw  # a psycopg connection here (COPY is PostgreSQL's)
             with raw.transaction(), raw.cursor() as cur:
                 with cur.copy("COPY articles (id, title, text, content_hash, ingested_at)"
                               " FROM STDIN") as copy:  # fmt: skip

@@ -1,6 +1,8 @@
 # --- store / web fixtures (issue 3) -------------------------------------------------------------
+import contextlib as _contextlib
 import re as _re
 from pathlib import Path as _Path
+from typing import Any as _Any
 
 import pytest as _pytest
 
@@ -365,3 +367,63 @@ def pg_url(postgres_server):
     with psycopg.connect(f"{postgres_server}/postgres", autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {name} TEMPLATE geomap_template")
     return f"{postgres_server}/{name}"
+
+
+# --- browser tests ------------------------------------------------------------------------------
+CHROMIUM = _Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@_pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser); the browser test
+    modules skip themselves first when either is missing."""
+    from playwright import sync_api
+
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@_contextlib.contextmanager
+def guarded_page(browser, base: str):
+    """A page that refuses and records any request to another host than ``base``, and every
+    console error, page error or dialog; leaving it fails if any happened."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
+    page = context.new_page()
+    problems: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(base + "/") or url == base:
+            route.continue_()
+        else:
+            problems.append(f"request to another host: {url}")
+            route.abort()
+
+    page.route("**/*", guard)
+
+    def console(message: _Any) -> None:
+        if message.type == "error":
+            problems.append(f"console: {message.text}")
+
+    page.on("console", console)
+    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
+
+    def on_dialog(dialog):
+        problems.append(f"dialog: {dialog.message}")
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.base = base
+    yield page
+    context.close()
+    assert problems == []

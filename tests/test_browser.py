@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEED_PATH
+from conftest import SEED_PATH, guarded_page
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -64,49 +64,10 @@ def live_server(tmp_path_factory, engine, basemap_dir):
     thread.join(timeout=5)
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser, live_server):
-    """A page that refuses and records any request to another host, and every console
-    error, page error or dialog; the test fails if any happened."""
-    base = live_server["url"]
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
-    page = context.new_page()
-    problems: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(base + "/") or url == base:
-            route.continue_()
-        else:
-            problems.append(f"request to another host: {url}")
-            route.abort()
-
-    page.route("**/*", guard)
-
-    def console(message: Any) -> None:
-        if message.type == "error":
-            problems.append(f"console: {message.text}")
-
-    page.on("console", console)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-
-    def on_dialog(dialog):
-        problems.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.base = base
-    yield page
-    context.close()
-    assert problems == []
+    with guarded_page(browser, live_server["url"]) as page:
+        yield page
 
 
 def wait_js(page, expression, timeout=15.0):

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any
 
 import pytest
-from conftest import SEED_PATH
-from test_browser import ARGS, CHROMIUM, open_map, sync_api, wait_js
+from conftest import SEED_PATH, guarded_page
+from test_browser import open_map, wait_js
 
 pytestmark = pytest.mark.browser
 
@@ -66,49 +65,10 @@ def seed_server(tmp_path, seed_parsed, basemap_dir, engine):
         yield {"url": url, "db": db}
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def page(browser, seed_server):
-    """A page that refuses any request to another host and fails the test on any console
-    error, page error or dialog (as in test_browser.py)."""
-    base = seed_server["url"]
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
-    page = context.new_page()
-    problems: list[str] = []
-
-    def guard(route):
-        url = route.request.url
-        if url.startswith(base + "/") or url == base:
-            route.continue_()
-        else:
-            problems.append(f"request to another host: {url}")
-            route.abort()
-
-    page.route("**/*", guard)
-
-    def console(message: Any) -> None:
-        if message.type == "error":
-            problems.append(f"console: {message.text}")
-
-    page.on("console", console)
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-
-    def on_dialog(dialog):
-        problems.append(f"dialog: {dialog.message}")
-        dialog.dismiss()
-
-    page.on("dialog", on_dialog)
-    page.base = base
-    yield page
-    context.close()
-    assert problems == []
+    with guarded_page(browser, seed_server["url"]) as page:
+        yield page
 
 
 def map_bounds(page):

@@ -8,7 +8,6 @@ import re
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import SEED_PATH
@@ -22,6 +21,8 @@ pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
+
+from conftest import guarded_page  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -59,35 +60,9 @@ def live_server(tmp_path_factory, engine, basemap_dir):
 
 
 @pytest.fixture
-def page(live_server):
-    """A page that refuses requests to other hosts; console errors fail the test."""
-    base = live_server["url"]
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        context = browser.new_context(viewport={"width": 1280, "height": 860})
-        page = context.new_page()
-        problems: list[str] = []
-
-        def guard(route):
-            url = route.request.url
-            if url.startswith(base + "/") or url == base:
-                route.continue_()
-            else:
-                problems.append(f"request to another host: {url}")
-                route.abort()
-
-        page.route("**/*", guard)
-
-        def console(message: Any) -> None:
-            if message.type == "error":
-                problems.append(message.text)
-
-        page.on("console", console)
-        page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-        page.base = base
+def page(browser, live_server):
+    with guarded_page(browser, live_server["url"]) as page:
         yield page
-        browser.close()
-        assert problems == []
 
 
 def wait_js(page, expression, timeout=20.0):
