@@ -206,3 +206,76 @@ def test_killing_a_worker_mid_run_loses_nothing_and_stores_nothing_twice(
         ).fetchall()
         assert rows == []
         assert canonical(store.to_geojson()) == canonical(expected)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_command_line_cluster_ingest_and_export_match_single_process_sqlite(
+    tmp_path, corpus, pg_url, offline_index
+):
+    """What the README tells a newsroom to run: `dask scheduler`, `dask worker` (2 processes)
+    and `geomap ingest --scheduler ... --db postgresql://...`, all as real commands; the
+    exports of that store and of a one-process SQLite ingest have the same features."""
+    import shutil
+    import subprocess
+    import time
+
+    dask, geomap_cmd = shutil.which("dask"), shutil.which("geomap")
+    assert dask and geomap_cmd, "the dask and geomap commands are installed with the test extra"
+    env = {**os.environ, "GEOMAP_INDEX_PATH": str(offline_index), "GEOMAP_DATA_DIR": str(tmp_path)}
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    procs = [
+        subprocess.Popen(
+            [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    try:
+        procs.append(
+            subprocess.Popen(
+                [dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        from distributed import Client
+
+        with Client(address, timeout=60) as client:  # wait for both worker processes
+            deadline = time.monotonic() + 120
+            while len(client.scheduler_info()["workers"]) < 2:
+                assert time.monotonic() < deadline, "the dask workers did not start"
+                time.sleep(0.5)
+
+        def geomap(*args: str) -> None:
+            done = subprocess.run(
+                [geomap_cmd, *args], env=env, capture_output=True, text=True, timeout=600
+            )
+            assert done.returncode == 0, done.stderr
+
+        single = tmp_path / "single.db"
+        geomap("ingest", "--workers", "1", "--db", str(single), str(corpus))
+        geomap("ingest", "--scheduler", address, "--db", pg_url, str(corpus))
+        geomap("export", "--db", str(single), "-o", str(tmp_path / "single.geojson"))
+        geomap("export", "--db", pg_url, "-o", str(tmp_path / "cluster.geojson"))
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in reversed(procs):
+            try:
+                p.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                p.kill()
+    single_fc = json.loads((tmp_path / "single.geojson").read_text(encoding="utf-8"))
+    cluster_fc = json.loads((tmp_path / "cluster.geojson").read_text(encoding="utf-8"))
+    assert len(single_fc["articles"]) == 12 and single_fc["features"]
+    assert canonical(cluster_fc) == canonical(single_fc)
