@@ -274,24 +274,8 @@ def _digits(tolerance: float) -> int:
 
 def display_precision(geometry: Geometry) -> int:
     """Decimals that a geometry's display copy keeps (finer for smaller shapes)."""
-    xs: list[float] = []
-    ys: list[float] = []
-    stack = [geometry.get("coordinates")]
-    while stack:
-        item = stack.pop()
-        if not item:
-            continue
-        if isinstance(item[0], int | float):
-            xs.append(item[0])
-            ys.append(item[1])
-        elif item[0] and isinstance(item[0][0], int | float):
-            xs.extend(p[0] for p in item)
-            ys.extend(p[1] for p in item)
-        else:
-            stack.extend(item)
-    if not xs:
-        return 4
-    return _digits(_display_tolerance((min(xs), min(ys), max(xs), max(ys))))
+    bounds = geometry_bounds(geometry)
+    return _digits(_display_tolerance(bounds)) if bounds else 4
 
 
 def display_geometry(geometry: Geometry) -> Geometry:
