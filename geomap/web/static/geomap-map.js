@@ -229,20 +229,28 @@
     return control;
   }
 
+  function panelParts() {
+    // the panel both map modes share: a box that keeps clicks and scrolls from the map,
+    // its search field and the list of search results
+    var box = el("div", "gm-panel");
+    L.DomEvent.disableClickPropagation(box);
+    L.DomEvent.disableScrollPropagation(box);
+    var search = el("input", "gm-search");
+    search.type = "search";
+    search.placeholder = "Search places and other names";
+    search.setAttribute("aria-label", "Search places");
+    box.appendChild(search);
+    var results = el("ul", "gm-results");
+    box.appendChild(results);
+    return { box: box, search: search, results: results };
+  }
+
   function panel(config, entries, focus) {
     // beside the map's content on a wide map; out of the popups' way on a narrow one
     var control = L.control({ position: config.panelRoom > 30 ? "topleft" : "bottomleft" });
     control.onAdd = function () {
-      var box = el("div", "gm-panel");
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      var search = el("input", "gm-search");
-      search.type = "search";
-      search.placeholder = "Search places and other names";
-      search.setAttribute("aria-label", "Search places");
-      box.appendChild(search);
-      var results = el("ul", "gm-results");
-      box.appendChild(results);
+      var parts = panelParts();
+      var box = parts.box, search = parts.search, results = parts.results;
       var details = el("details", "gm-list");
       // the article page lists its mentions in the text: keep the map clear there
       details.open = !config.article && entries.length > 0 && config.panelRoom > 30;
@@ -414,16 +422,8 @@
     // the panel: server-side search, and the most mentioned places on demand
     var control = L.control({ position: config.panelRoom > 30 ? "topleft" : "bottomleft" });
     control.onAdd = function () {
-      var box = el("div", "gm-panel");
-      L.DomEvent.disableClickPropagation(box);
-      L.DomEvent.disableScrollPropagation(box);
-      var search = el("input", "gm-search");
-      search.type = "search";
-      search.placeholder = "Search places and other names";
-      search.setAttribute("aria-label", "Search places");
-      box.appendChild(search);
-      var results = el("ul", "gm-results");
-      box.appendChild(results);
+      var parts = panelParts();
+      var box = parts.box, search = parts.search, results = parts.results;
       var details = el("details", "gm-list");
       details.appendChild(el("summary", null, "Places by mentions"));
       var list = el("ol", "gm-ranked");
