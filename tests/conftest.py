@@ -427,3 +427,31 @@ def guarded_page(browser, base: str):
     yield page
     context.close()
     assert problems == []
+
+
+@_contextlib.contextmanager
+def serving(db, basemap_dir, engine):
+    """The real app over the store ``db`` served by werkzeug on a free loopback port; yields
+    its base URL and stops it afterwards."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    from geomap.web import create_app
+
+    app = create_app(
+        {
+            "DATABASE": str(db),
+            "TILES": None,
+            "BASEMAP_DIR": str(basemap_dir),
+            "ENGINE": lambda: engine,
+        }
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEED_PATH, guarded_page
+from conftest import SEED_PATH, guarded_page, serving
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -36,11 +35,8 @@ if not CHROMIUM.exists():
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory, engine, basemap_dir):
     """The real app (real engine, real seed) served by werkzeug on a free loopback port."""
-    from werkzeug.serving import make_server
-
     from geomap.articles import load_articles
     from geomap.store import Store, ingest
-    from geomap.web import create_app
 
     db = tmp_path_factory.mktemp("browser") / "browser.db"
     articles, errors = load_articles([SEED_PATH])
@@ -48,20 +44,8 @@ def live_server(tmp_path_factory, engine, basemap_dir):
     with Store(db) as store:
         report = ingest(store, engine.parse, articles)
         assert not report.errors
-    app = create_app(
-        {
-            "DATABASE": str(db),
-            "TILES": None,
-            "BASEMAP_DIR": str(basemap_dir),
-            "ENGINE": lambda: engine,
-        }
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "db": db}
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(db, basemap_dir, engine) as url:
+        yield {"url": url, "db": db}
 
 
 @pytest.fixture

@@ -6,11 +6,8 @@ test sees what another one added."""
 
 from __future__ import annotations
 
-import contextlib
-import threading
-
 import pytest
-from conftest import SEED_PATH, guarded_page
+from conftest import SEED_PATH, guarded_page, serving
 from test_browser import open_map, wait_js
 
 pytestmark = pytest.mark.browser
@@ -28,30 +25,6 @@ def seed_parsed(engine):
     articles, errors = load_articles([SEED_PATH])
     assert not errors
     return engine.parse(articles)
-
-
-@contextlib.contextmanager
-def serving(db, basemap_dir, engine):
-    from werkzeug.serving import make_server
-
-    from geomap.web import create_app
-
-    app = create_app(
-        {
-            "DATABASE": str(db),
-            "TILES": None,
-            "BASEMAP_DIR": str(basemap_dir),
-            "ENGINE": lambda: engine,
-        }
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ change, add a new article with the same name, undo, and read the audit page."""
 from __future__ import annotations
 
 import re
-import threading
 import time
 from pathlib import Path
 
@@ -22,18 +21,15 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not 
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)", allow_module_level=True)
 
-from conftest import guarded_page  # noqa: E402
+from conftest import guarded_page, serving  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory, engine, basemap_dir):
     """The real app and engine over a fresh store holding the seed and one editor."""
-    from werkzeug.serving import make_server
-
     from geomap.articles import load_articles
     from geomap.corrections import add_editor
     from geomap.store import Store, ingest
-    from geomap.web import create_app
 
     db = tmp_path_factory.mktemp("browser-edit") / "edit.db"
     articles, errors = load_articles([SEED_PATH])
@@ -42,20 +38,8 @@ def live_server(tmp_path_factory, engine, basemap_dir):
     with Store(db) as store:
         assert not ingest(store, engine.parse, articles).errors
         token = add_editor(store, "ana")
-    app = create_app(
-        {
-            "DATABASE": str(db),
-            "TILES": None,
-            "BASEMAP_DIR": str(basemap_dir),
-            "ENGINE": lambda: engine,
-        }
-    )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "db": db, "token": token}
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(db, basemap_dir, engine) as url:
+        yield {"url": url, "db": db, "token": token}
     engine.set_rules(())  # the session's engine goes back to having no rules
 
 
