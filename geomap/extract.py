@@ -219,29 +219,35 @@ _NON_PLACE_LABELS = {
     "ORDINAL",
     "CARDINAL",
 }
-_LOCATIVE_BEFORE = re.compile(
-    r"\b(?:in|near|outside|around|toward|towards|into|from|at|to|through|across|via|between|"
-    r"beyond|along|past|over|(?:north|south|east|west|northeast|northwest|southeast|southwest|"
-    r"north-east|north-west|south-east|south-west)\s+of|outskirts\s+of|edge\s+of|"
-    r"centre\s+of|center\s+of|entered|entering|captured|capturing|recaptured|retook|"
-    r"retaking|liberated|shelled|shelling|struck|hit|seized|seizing|took|taking|besieged|"
-    r"encircled|bombed|stormed|fled|evacuated|reached|reaching|held|holds|hold|surrounded|"
-    r"abandoned|attacked|attacking|defended|defending|controls?|controlled|left|leaving|"
-    r"approaching|villages?|towns?|as|spells?|spelled|spelt|renamed|formerly|including|like)"
-    r"\s+(?:the\s+)?(?:(?:nearby|neighbouring|neighboring|frontline|front-line)\s+)?$",
-    re.IGNORECASE,
-)
-# The locative words that outweigh spaCy's reading of a person or an organisation.
-_STRONG_LOCATIVE = re.compile(
-    r"\b(?:in|near|outside|around|toward|towards|into|through|across|via|"
+# Words right before a name that place it: the strong ones outweigh spaCy's reading of a
+# person or an organisation ("entered X"), the weak ones only a name spaCy left unlabelled
+# ("to X", "held X").
+_STRONG_LOCATIVE_WORDS = (
+    r"in|near|outside|around|toward|towards|into|through|across|via|"
     r"(?:north|south|east|west|northeast|northwest|southeast|southwest|north-east|"
     r"north-west|south-east|south-west)\s+of|outskirts\s+of|edge\s+of|entered|entering|"
     r"captured|capturing|recaptured|retook|retaking|liberated|shelled|shelling|seized|"
     r"seizing|besieged|encircled|bombed|stormed|fled|evacuated|surrounded|abandoned|"
-    r"villages?|towns?)\s+(?:the\s+)?(?:(?:nearby|neighbouring|neighboring|frontline|"
-    r"front-line)\s+)?$",
-    re.IGNORECASE,
+    r"villages?|towns?"
 )
+_WEAK_LOCATIVE_WORDS = (
+    r"from|at|to|between|beyond|along|past|over|centre\s+of|center\s+of|struck|hit|took|"
+    r"taking|reached|reaching|held|holds|hold|attacked|attacking|defended|defending|"
+    r"controls?|controlled|left|leaving|approaching|as|spells?|spelled|spelt|renamed|"
+    r"formerly|including|like"
+)
+
+
+def _locative(words: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"\b(?:{words})\s+(?:the\s+)?(?:(?:nearby|neighbouring|neighboring|frontline|"
+        r"front-line)\s+)?$",
+        re.IGNORECASE,
+    )
+
+
+_STRONG_LOCATIVE = _locative(_STRONG_LOCATIVE_WORDS)
+_LOCATIVE_BEFORE = _locative(f"{_STRONG_LOCATIVE_WORDS}|{_WEAK_LOCATIVE_WORDS}")
 # Last words that make a name a building or a business, not a town.
 FACILITY_HEADS = frozenset(
     {
