@@ -301,6 +301,12 @@ FACILITY_HEADS = frozenset(
 )
 
 
+def _person_or_unit(text: str, s: int, e: int) -> bool:
+    """Whether the words around a name show a person ("Gen. X") or a unit or speaker
+    ("X Brigade", "X said"): the titles are short, so 40 characters before hold any."""
+    return bool(_TITLE.search(text[max(0, s - 40) : s]) or _NOT_PLACE_AFTER.match(text, e))
+
+
 def word_frequency(name: str) -> float:
     """wordfreq's Zipf frequency of a one-word name as an everyday English word (0 if rare)."""
     from wordfreq import zipf_frequency
@@ -709,9 +715,7 @@ class MentionFinder:
             if (
                 text[rs:re_] in possible
                 and not any(occupied[rs:re_])
-                and not (
-                    _TITLE.search(text[max(0, rs - 40) : rs]) or _NOT_PLACE_AFTER.match(text, re_)
-                )
+                and not _person_or_unit(text, rs, re_)
             ):
                 take(rs, re_, POSSIBLE)
 
@@ -749,7 +753,7 @@ class MentionFinder:
             return False
         if word_frequency(surface) >= 4.5 or self._is_person_word(surface, person_words):
             return False
-        return not (_TITLE.search(text[max(0, s - 30) : s]) or _NOT_PLACE_AFTER.match(text, e))
+        return not _person_or_unit(text, s, e)
 
     def _possible_label(
         self,
@@ -776,7 +780,7 @@ class MentionFinder:
         if normalize(surface) in self.not_places:
             return None
         before = text[max(0, s - 40) : s]
-        if _TITLE.search(before) or _OPERATION.search(before) or _NOT_PLACE_AFTER.match(text, e):
+        if _person_or_unit(text, s, e) or _OPERATION.search(before):
             return None
         if surface.split()[-1].lower().strip(".") in FACILITY_HEADS:
             return None  # "Cora Kelly Elementary School", "Alstom Corp.": not a town
