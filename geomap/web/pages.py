@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
+from geomap import viewport
 from geomap.articles import parse_upload, split_date_prefix
 from geomap.errors import InputError
 from geomap.filters import Filters, Histogram, histogram
@@ -69,6 +70,7 @@ def index() -> str:
     counts = store.counts()
     if counts["places"] > current_app.config["MAP_PAGE_PLACES"] and not filters:
         # too many places for one page: the map loads each view's from the server
+        viewport.warm(store.url)  # the world views, computed while the page travels
         options.viewport = {
             "url": url_for("api.places_geojson"),
             "search": url_for("api.places_search"),
