@@ -296,6 +296,14 @@ def client(app):
     return app.test_client()
 
 
+def csrf_token(client: _Any, path: str = "/add") -> str:
+    """The form token a visitor's page at ``path`` carries (the client keeps the cookie)."""
+    html = client.get(path).get_data(as_text=True)
+    match = _re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no csrf_token field on {path}"
+    return match.group(1)
+
+
 # -- a real PostgreSQL + PostGIS server for the store tests (scale) ----------------------------
 
 PG_BIN = _Path("/usr/lib/postgresql/15/bin")
