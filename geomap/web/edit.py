@@ -111,8 +111,7 @@ def csrf_guard() -> None:
     except CSRFError as exc:
         abort(
             400,
-            description=f"{exc.description} Reload the page and send the form again "
-            "(forms stay valid until the server restarts, unless GEOMAP_SECRET_KEY is set).",
+            description=f"{exc.description} Reload the page and send the form again.",
         )
 
 
