@@ -404,7 +404,8 @@ def browser():
 @_contextlib.contextmanager
 def guarded_page(browser, base: str):
     """A page that refuses and records any request to another host than ``base``, and every
-    console error, page error or dialog; leaving it fails if any happened."""
+    console error (CSP violations included), page error or dialog; leaving it fails if any
+    happened."""
     context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
     page = context.new_page()
     problems: list[str] = []
@@ -420,7 +421,9 @@ def guarded_page(browser, base: str):
     page.route("**/*", guard)
 
     def console(message: _Any) -> None:
-        if message.type == "error":
+        # Chromium reports each Content-Security-Policy violation on the console (an
+        # inline script without the page's nonce, an inline handler): none is allowed
+        if message.type == "error" or "Content Security Policy" in message.text:
             problems.append(f"console: {message.text}")
 
     page.on("console", console)
