@@ -325,3 +325,12 @@ def test_every_script_carries_the_pages_nonce_and_no_handler_attributes(app, cli
     # the map pages do have inline scripts (folium's and ours), each with the nonce
     inline = re.findall(r"<script nonce=\"[^\"]+\">", client.get("/").get_data(as_text=True))
     assert len(inline) >= 2
+
+
+def test_trusted_hosts_come_from_geomap_toml_as_a_list(tmp_path):
+    from geomap.config import load_settings
+
+    toml = tmp_path / "geomap.toml"
+    toml.write_text('trusted_hosts = ["maps.example.org", "geo.example.org"]\n', encoding="utf-8")
+    settings = load_settings(config_file=toml, environ={})
+    assert settings.trusted_hosts == "maps.example.org,geo.example.org"
