@@ -72,10 +72,16 @@ def other_origin(app_server):
     thread.join(timeout=5)
 
 
+def _text(store, article_id: str) -> str:
+    article = store.article(article_id)
+    assert article is not None, article_id
+    return article.text
+
+
 def store_state(db):
     with Store(db) as store:
         ids = [s.article.id for s in store.articles()]
-        return {i: store.article(i).text for i in ids}
+        return {i: _text(store, i) for i in ids}
 
 
 def test_a_page_on_another_origin_cannot_change_the_store(browser, app_server, other_origin):

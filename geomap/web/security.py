@@ -142,7 +142,7 @@ class BoundedRequest(Request):
     one past the limit is a 413 instead of a form silently cut at the limit."""
 
     @cached_property
-    def stream(self) -> IO[bytes]:  # type: ignore[override]
+    def stream(self) -> IO[bytes]:
         limit = self.max_content_length
         if (
             limit is None
