@@ -124,6 +124,14 @@ def ingest(
         ctx.exit(2)
 
 
+def serve_hosts(host: str, given: tuple[str, ...], configured: str | None) -> list[str]:
+    """The names the server answers to besides loopback: --host itself (unless it is a
+    wildcard address, which no browser puts in a Host header), --trusted-host and the
+    settings' comma-separated list."""
+    names = [] if host in ("0.0.0.0", "::", "") else [host]
+    return [*names, *given, *(configured or "").split(",")]
+
+
 @click.command()
 @click.argument("paths", nargs=-1)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -136,6 +144,15 @@ def ingest(
     "http(s)://…/{z}/{x}/{y}.png template (GEOMAP_TILES).",
 )
 @click.option("--read-only", is_flag=True, help="No editing: corrections cannot be made.")
+@click.option(
+    "--trusted-host",
+    "trusted_host",
+    multiple=True,
+    metavar="NAME",
+    help="A host name the server answers to besides localhost, 127.0.0.1, [::1] and --host "
+    "(repeatable; '.example.org' takes its subdomains too; GEOMAP_TRUSTED_HOSTS, "
+    "comma-separated). Requests naming another host get 400 (DNS rebinding).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -145,6 +162,7 @@ def serve(
     db: str | None,
     tiles: str | None,
     read_only: bool,
+    trusted_host: tuple[str, ...],
 ) -> None:
     """Ingest PATHS (if any), then serve the map on http://HOST:PORT/."""
     from geomap.cli import settings_from
@@ -173,6 +191,12 @@ def serve(
             "can read and add articles",
             err=True,
         )
+        if host in ("0.0.0.0", "::") and not (trusted_host or settings.trusted_hosts):
+            click.echo(
+                "geomap: only requests to localhost, 127.0.0.1 or [::1] are answered; "
+                "name the host others use with --trusted-host NAME",
+                err=True,
+            )
 
     def engine_factory() -> Any:
         from geomap.pipeline import Engine
@@ -185,6 +209,7 @@ def serve(
             "TILES": settings.tiles,
             "ENGINE": engine_factory,
             "EDITING": not read_only,
+            "TRUSTED_HOSTS": serve_hosts(host, trusted_host, settings.trusted_hosts),
         }
     )
     shown = f"[{host}]" if ":" in host else host

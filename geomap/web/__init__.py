@@ -5,7 +5,8 @@ store), ``TILES`` (None = offline Natural Earth base layer), ``MAX_CONTENT_LENGT
 (uploads, 5 MB by default), ``ENGINE`` (a zero-argument factory for the parsing
 engine, called once, lazily, on the first upload), ``BASEMAP_DIR`` (where the base
 layer is cached), ``MAP_PAGE_PLACES`` (above this many places the map loads each
-view's places from the server instead of embedding them all; 5000).
+view's places from the server instead of embedding them all; 5000), ``TRUSTED_HOSTS``
+(host names the app answers to besides the loopback ones; see geomap.web.security).
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
     app.extensions["geomap"] = {"lock": threading.Lock(), "engine": None}
 
-    from geomap.web import api, pages, vendor
+    from geomap.web import api, pages, security, vendor
+
+    security.init_app(app)  # host names, origins, body sizes, script nonces: checked first
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
@@ -130,8 +133,13 @@ def compress(response: Response) -> Response:
 def content_policy() -> str:
     """Only the server's own scripts and data (plus tiles when configured) may load.
 
-    Folium writes inline scripts, hence 'unsafe-inline'; every text in them is escaped.
+    Inline scripts (folium writes some) run only with this response's nonce, which every
+    <script> tag of our templates carries, so markup injected into a page cannot run.
+    Styles keep 'unsafe-inline': Leaflet and folium set inline styles and <style> blocks,
+    and a style cannot run code.
     """
+    from geomap.web.security import csp_nonce
+
     images = "'self' data:"
     tiles = current_app.config.get("TILES")
     if tiles:
@@ -144,7 +152,7 @@ def content_policy() -> str:
         if parts.scheme in ("http", "https") and parts.hostname:
             images += f" {parts.scheme}://{parts.netloc}"
     return (
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+        f"default-src 'self'; script-src 'self' 'nonce-{csp_nonce()}'; "
         "style-src 'self' 'unsafe-inline'; "
         f"img-src {images}; connect-src 'self'; object-src 'none'; base-uri 'self'; "
         "form-action 'self'; frame-ancestors 'self'"

@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from geomap import viewport
@@ -15,7 +15,7 @@ from geomap.errors import InputError
 from geomap.filters import Filters, Histogram, histogram
 from geomap.mapview import LABELS, MapOptions, MapUrls, build_map, render_parts, store_map
 from geomap.models import Article, Resolution
-from geomap.store import ingest
+from geomap.store import Store, ingest
 from geomap.web import get_store, parse_articles
 
 bp = Blueprint("pages", __name__)
@@ -247,6 +247,33 @@ def pasted_article(text: str, title: str) -> Article:
     )
 
 
+def unclaimed_ids(store: Store, new: list[Article]) -> tuple[list[Article], list[str]]:
+    """An upload never replaces a stored article (any web page could make a visitor's
+    browser send one): an id the store holds with other content is changed to the first
+    free ``<id>-2``, ``<id>-3``... (or the one holding this very content), with a notice
+    saying so. The same id with the same content is left alone: ingest skips it. Replacing
+    an article stays the CLI's ``geomap ingest``."""
+    out: list[Article] = []
+    notices: list[str] = []
+    taken: set[str] = set()
+    for article in new:
+        chosen = article
+        n = 1
+        while chosen.id in taken or (
+            store.article(chosen.id) is not None and not store.is_unchanged(chosen)
+        ):
+            n += 1
+            chosen = replace(article, id=f"{article.id}-{n}")
+        if chosen.id != article.id:
+            notices.append(
+                f"The store already has an article {article.id!r} with other content: "
+                f"this upload was stored as {chosen.id!r}, and {article.id!r} is unchanged."
+            )
+        taken.add(chosen.id)
+        out.append(chosen)
+    return out, notices
+
+
 @bp.route("/add", methods=["GET", "POST"])
 def add() -> str | Response | tuple[str, int]:
     if request.method == "GET":
@@ -265,6 +292,9 @@ def add() -> str | Response | tuple[str, int]:
             raise InputError(f"paste an article's text or choose a file ({UPLOAD_TYPES})")
     except InputError as exc:
         return render_template("add.html", error=str(exc), text=text, title=title), 400
+    new, notices = unclaimed_ids(get_store(), new)
+    for notice in notices:
+        flash(notice)
     report = ingest(get_store(), parse_articles, new)
     if report.errors and not report.statuses:
         return render_template(
