@@ -18,7 +18,7 @@ def _engine(ctx: click.Context, progress: bool = True, **flags: Any):
     from geomap.pipeline import Engine
 
     settings = settings_from(ctx, **flags)
-    return Engine(settings, progress=progress, rules=rules_from(settings.db_path))
+    return Engine(settings, progress=progress, rules=rules_from(settings.db_url))
 
 
 def geocoder_options(fn):
@@ -127,7 +127,7 @@ def parse(
         ensure_index(settings.index_file, progress=True)  # once here, not in every worker
         from geomap.corrections import rules_from
 
-        rules = rules_from(settings.db_path)
+        rules = rules_from(settings.db_url)
         parsed = (
             p
             for batch in parse_parallel(settings, good, n_workers, rules=rules)

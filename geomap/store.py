@@ -329,6 +329,14 @@ class Store:
         """``postgresql://user@host/dbname`` opens PostgreSQL; anything else is an SQLite file."""
         return cls(url_or_path)
 
+    @staticmethod
+    def exists(url_or_path: str | Path) -> bool:
+        """Whether opening would find a store rather than create one: a PostgreSQL URL names
+        a database its server keeps (opening fails clearly if it does not); an SQLite store
+        is a file."""
+        url = str(url_or_path)
+        return url.startswith(("postgresql://", "postgres://", ":memory:")) or Path(url).exists()
+
     @property
     def dialect(self) -> str:
         """``"sqlite"`` or ``"postgresql"``."""
