@@ -68,7 +68,8 @@ def index() -> str:
         label=label,
     )
     counts = store.counts()
-    if counts["places"] > current_app.config["MAP_PAGE_PLACES"] and not filters:
+    limit = current_app.config["MAP_PAGE_PLACES"]
+    if counts["places"] > limit and (not filters or store.count_places(filters) > limit):
         # too many places for one page: the map loads each view's from the server
         viewport.warm(store.url)  # the world views, computed while the page travels
         options.viewport = {
