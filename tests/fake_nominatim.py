@@ -6,7 +6,8 @@ would to the public service. It answers ``/search`` in Nominatim's JSON formats
 (``format=json`` / ``jsonv2``, ``polygon_geojson``, ``addressdetails``,
 ``extratags``, ``namedetails``, ``limit``) and ``/api`` in Photon's GeoJSON, and
 can be told to misbehave: 503, 429, 403, 500, hang past the client's time-out,
-answer 200 with any body (``body``: well-formed JSON of the wrong shape), send a
+answer 200 with any body (``body``, or ``bodies`` per query, the others answered
+as usual: well-formed JSON of the wrong shape), send a
 valid answer one byte at a time (``trickle``), or send a huge one (``huge``, with
 or without a Content-Length). Every request is recorded with its time and
 User-Agent; ``sent_bytes`` counts the body bytes the client actually took.
@@ -157,6 +158,7 @@ class FakeGeocoderServer:
     hang_seconds: float = 3.0
     retry_after: str | None = None  # Retry-After header for 429
     body: Any = None  # "body": sent as JSON with status 200
+    bodies: dict[str, Any] = field(default_factory=dict)  # "body": per lower-cased query
     trickle_seconds: float = 0.5  # "trickle": one byte of a valid answer this often
     huge_bytes: int = 50_000_000  # "huge": a valid answer padded with spaces to this size
     announce_length: bool = True  # "huge": send Content-Length (else chunk until done)
@@ -236,8 +238,9 @@ class FakeGeocoderServer:
         if behaviour in ("503", "500", "403"):
             self._send(h, int(behaviour), {"error": f"fake {behaviour}"})
             return
-        if behaviour == "body":
-            self._send(h, 200, self.body)
+        query = " ".join(params.get("q", "").lower().split())
+        if behaviour == "body" and (query in self.bodies or not self.bodies):
+            self._send(h, 200, self.bodies.get(query, self.body))
             return
         if behaviour in ("trickle", "huge"):
             answer = self._nominatim(params) if parts.path == "/search" else self._photon(params)
