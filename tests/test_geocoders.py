@@ -174,12 +174,14 @@ def test_negative_answers_are_cached_and_expire(server, cache_file):
     assert server.queries() == ["Atlantis", "Atlantis"]
 
 
-def test_expired_positive_answer_survives_an_outage(server, cache_file):
+@pytest.mark.parametrize(("behaviour", "body"), [("503", None), ("body", {"a": 1})])
+def test_expired_positive_answer_survives_an_outage(server, cache_file, behaviour, body):
+    """Down, or answering nonsense: the place known before is kept (and not overwritten)."""
     now = [1_000_000.0]
     geo = make(server.url, cache_file, ttl_days=1, cache_clock=lambda: now[0])
     assert geo.candidates("Zikim")
     now[0] += 2 * 86400
-    server.behaviour = "503"
+    server.behaviour, server.body = behaviour, body
     stale = make(server.url, cache_file, ttl_days=1, cache_clock=lambda: now[0], max_retries=0)
     assert [c.name for c in stale.candidates("Zikim")] == ["Zikim"]  # stale-if-error
 

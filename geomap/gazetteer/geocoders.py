@@ -425,9 +425,9 @@ class OnlineGeocoder(GazetteerLayer):
         ``countries`` (ISO2 codes) asks only within those countries (Nominatim; Photon's
         answers are filtered by the caller); it is part of the cache key.
 
-        Raises GeocoderUnavailable when the service cannot answer (and no stale
-        answer is cached), GeocodingError when it answers with something unusable.
-        Neither is cached.
+        Raises GeocoderUnavailable when the service cannot answer, GeocodingError when
+        it answers with something unusable (either way, a stale cached answer is
+        returned instead if there is one). Neither is cached.
         """
         text = " ".join(query.split())
         key = normalize(text)
@@ -444,7 +444,7 @@ class OnlineGeocoder(GazetteerLayer):
                 return hit
         try:
             answer = self._fetch_live(text, within)
-        except GeocoderUnavailable:
+        except GeocodingError:  # down, or an unusable answer
             stale = (
                 self.cache.get(self.provider, self.service, key, allow_stale=True)
                 if self.cache is not None
