@@ -162,6 +162,7 @@ class FakeGeocoderServer:
     trickle_seconds: float = 0.5  # "trickle": one byte of a valid answer this often
     huge_bytes: int = 50_000_000  # "huge": a valid answer padded with spaces to this size
     announce_length: bool = True  # "huge": send Content-Length (else chunk until done)
+    huge_status: int = 200  # "huge": the status sent with it (an error page, say)
     sent_bytes: int = 0
     places: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: dict(PLACES))
     requests: list[Request] = field(default_factory=list)
@@ -282,7 +283,7 @@ class FakeGeocoderServer:
         block = 1 if behaviour == "trickle" else 65536
         body = data + b" " * (size - len(data))
         try:
-            h.send_response(200)
+            h.send_response(200 if behaviour == "trickle" else self.huge_status)
             h.send_header("Content-Type", "application/json; charset=utf-8")
             if behaviour == "trickle" or self.announce_length:
                 h.send_header("Content-Length", str(size))

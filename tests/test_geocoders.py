@@ -721,6 +721,16 @@ def test_a_huge_answer_is_refused_before_parsing_and_not_cached(
     assert geo.cache is not None and geo.cache.count() == 0
 
 
+def test_a_huge_error_page_is_not_read_whole(server, cache_file):
+    server.behaviour, server.huge_status, server.announce_length = "huge", 500, False
+    geo = make(server.url, cache_file, timeout=10.0, max_retries=0)
+    with pytest.raises(GeocoderUnavailable, match="500"):
+        geo.candidates("Zikim")
+    time.sleep(0.3)  # let the server notice the closed connection
+    assert server.sent_bytes < 12_000_000
+    assert geo.cache is not None and geo.cache.count() == 0
+
+
 def test_error_answers_are_not_cached_and_answers_under_the_cap_are(server, cache_file):
     server.behaviour, server.huge_bytes = "huge", 1_500_000  # padded, valid, under 2 MB
     geo = make(server.url, cache_file)

@@ -17,6 +17,7 @@ Anything else is a :class:`geomap.errors.GeocodingError` for that one name.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -217,6 +218,18 @@ class _Photon(Photon):
 # -- the request ------------------------------------------------------------------------
 
 
+ERROR_PAGE_BYTES = 65536  # geopy reads an error page whole for its message: only this much
+
+
+def _cap_error_page(resp: Any, *_: Any, **__: Any) -> Any:
+    """A response hook: an error status's body (which geopy reads whole) cut to a prefix."""
+    if resp.status_code >= 400:
+        head = resp.raw.read(ERROR_PAGE_BYTES, decode_content=True)
+        resp.close()
+        resp.raw = io.BytesIO(head)
+    return resp
+
+
 class _BoundedAdapter(RequestsAdapter):
     """geopy's requests adapter with a whole-request deadline and a size cap.
 
@@ -230,7 +243,8 @@ class _BoundedAdapter(RequestsAdapter):
 
     def __init__(self, *, max_bytes: int = MAX_ANSWER_BYTES, **kwargs: Any) -> None:
         super().__init__(max_retries=0, **kwargs)
-        self.session.stream = True  # bodies are read by _read, within deadline and cap
+        self.session.stream = True  # bodies are read by _body, within deadline and cap
+        self.session.hooks["response"].append(_cap_error_page)
         self.max_bytes = max_bytes
 
     def get_json(self, url: str, *, timeout: float, headers: dict[str, str]) -> Any:
