@@ -34,7 +34,7 @@ from geopy import exc as geopy_exc
 from geopy.adapters import RequestsAdapter
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim, Photon
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 from geomap.config import Settings
 from geomap.errors import ConfigError, GeocoderUnavailable, GeocodingError
@@ -79,9 +79,18 @@ class _GiveUp(Exception):
 
 # -- what an answer may look like -------------------------------------------------------
 
-_Lat = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-_Lon = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
-_Position = tuple[_Lon, _Lat] | tuple[_Lon, _Lat, float]
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic would read true as 1.0
+        raise ValueError("a number, not true or false")
+    return value
+
+
+# A finite number, or a string of one (Nominatim sends coordinates as strings).
+_Number = Annotated[float, BeforeValidator(_not_bool), Field(allow_inf_nan=False)]
+_Lat = Annotated[_Number, Field(ge=-90, le=90)]
+_Lon = Annotated[_Number, Field(ge=-180, le=180)]
+_Position = tuple[_Lon, _Lat] | tuple[_Lon, _Lat, _Number]
 
 
 class _Open(BaseModel):
@@ -126,7 +135,7 @@ _Id = int | str | None
 class _NominatimPlace(_Open):
     """One result of Nominatim's /search (format json or jsonv2)."""
 
-    lat: _Lat  # Nominatim sends coordinates as strings: "31.47"
+    lat: _Lat
     lon: _Lon
     place_id: _Id = None
     osm_type: _Text = None
@@ -137,7 +146,7 @@ class _NominatimPlace(_Open):
     category: _Text = None
     type: _Text = None
     addresstype: _Text = None
-    importance: Annotated[float, Field(allow_inf_nan=False)] | None = None
+    importance: _Number | None = None
     licence: _Text = None
     address: dict[str, str] | None = None
     extratags: dict[str, str | None] | None = None
