@@ -37,9 +37,10 @@ class GeomapGroup(click.Group):
 
 
 EXIT_STATUS = """\b
-Exit status: 0 done; 1 geomap gazetteer check found errors; 2 an input failed, or bad
-settings, options or store; 3 finished, but the online geocoder failed for some names
-(kept unresolved; geomap resolve --retry-unresolved asks again)."""
+Exit status: 0 done; 1 invalid settings, or geomap gazetteer check found errors; 2 an
+input failed, a bad option, or the store or a data file could not be used; 3 finished,
+but the online geocoder failed for some names (kept unresolved; geomap resolve
+--retry-unresolved asks again)."""
 
 
 @click.group(

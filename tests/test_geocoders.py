@@ -826,6 +826,20 @@ def test_commands_that_may_ask_the_geocoder_take_its_flags(command):
         assert flag in result.output, (command, flag)
 
 
+@pytest.mark.parametrize("command", ["ingest", "serve"])
+def test_ingest_and_serve_apply_the_geocoder_flags(command, tmp_path, monkeypatch):
+    """The flags reach the settings: Nominatim without a User-Agent is refused up front."""
+    from geomap.cli import main
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("GEOMAP_USER_AGENT", raising=False)
+    args = [command, str(tmp_path / "none.txt"), "--db", str(tmp_path / "s.db")]
+    result = CliRunner().invoke(main, [*args, "--geocoder", "nominatim", "--threshold", "0.5"])
+    assert result.exit_code == 1, result.output
+    assert "needs a real User-Agent" in result.output
+    assert not (tmp_path / "s.db").exists()
+
+
 def test_the_web_add_form_survives_a_malformed_answer(
     server, engine, tmp_path, basemap_dir, monkeypatch
 ):
