@@ -231,8 +231,9 @@ ERROR_PAGE_BYTES = 65536  # geopy reads an error page whole for its message: onl
 
 
 def _cap_error_page(resp: Any, *_: Any, **__: Any) -> Any:
-    """A response hook: an error status's body (which geopy reads whole) cut to a prefix."""
-    if resp.status_code >= 400:
+    """A response hook: the body of an error (which geopy reads whole for its message) or
+    of a redirect (which requests reads whole to discard it) cut to a short prefix."""
+    if resp.status_code >= 400 or resp.is_redirect:
         head = resp.raw.read(ERROR_PAGE_BYTES, decode_content=True)
         resp.close()
         resp.raw = io.BytesIO(head)
@@ -428,6 +429,7 @@ class OnlineGeocoder(GazetteerLayer):
 
     def _describe(self, query: str, error: BaseException) -> str:
         status = {
+            UnusableAnswer: "sent an unusable answer",
             geopy_exc.GeocoderRateLimited: "refused the request (429 Too Many Requests)",
             geopy_exc.GeocoderInsufficientPrivileges: "refused the request (403 Forbidden)",
             geopy_exc.GeocoderAuthenticationFailure: "refused the request (authentication)",
