@@ -143,7 +143,7 @@ def resolve(
 
     Only what the geocoder places is written; a failed look-up (service unavailable, or
     an answer it cannot use) changes nothing in the store, so the command can simply be
-    run again later. Exit status 3 when some look-ups failed (2: bad settings or store).
+    run again later. Exit status 3 when some look-ups failed.
     """
     from geomap.cli import settings_from
     from geomap.gazetteer.geocoders import build_online_layer, online_resolution
