@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geomap.articles import content_hash
 from geomap.backends import Connection, PostgresConnection, connect, is_postgres_url
@@ -33,6 +33,9 @@ from geomap.export import feature_collection
 from geomap.filters import Filters, feed_of
 from geomap.models import Article, Focus, Geometry, Mention, ParseResult, Place, Resolution
 from geomap.resolve import article_focus
+
+if TYPE_CHECKING:
+    from geomap.gazetteer.geocoders import GeocoderTrouble
 
 # An SQL script (written for SQLite; the PostgreSQL connection translates its few DDL
 # words) or a function of the connection, for steps that differ between the databases.
@@ -1394,6 +1397,7 @@ class IngestReport:
 
     statuses: dict[str, SaveStatus]
     errors: list[str]
+    geocoder: GeocoderTrouble | None = None  # names the online geocoder failed for
 
     def summary(self) -> str:
         counts = {
