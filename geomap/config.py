@@ -17,6 +17,10 @@ from platformdirs import user_data_dir
 from geomap.errors import ConfigError, DataMissingError
 
 GEOCODERS = ("none", "nominatim", "photon")
+# the largest input file (or standard input) read, in bytes. A run holds its whole input
+# in memory several times over (bytes, text, records), and a JSONL archive of ~50,000
+# articles fits in 256 MB; a single article is a few kB
+MAX_INPUT_BYTES = 256 * 1024 * 1024
 
 
 def data_dir() -> Path:
@@ -54,6 +58,7 @@ class Settings:
     threshold: float = 0.35  # below this confidence the resolver abstains
     gazetteer_dir: Path | None = None
     index_path: Path | None = None  # offline index; None = data_dir()/gazetteer-index.sqlite
+    max_input_bytes: int = MAX_INPUT_BYTES  # larger input files or stdin are refused
 
     def __post_init__(self) -> None:
         if self.geocoder not in GEOCODERS:
@@ -64,6 +69,12 @@ class Settings:
             value = getattr(self, name)
             if not isinstance(value, int | float) or value < 0:
                 raise ConfigError(f"{name} must be a number >= 0, not {value!r}")
+        if isinstance(self.max_input_bytes, bool) or not isinstance(self.max_input_bytes, int):
+            raise ConfigError(
+                f"max_input_bytes must be a whole number, not {self.max_input_bytes!r}"
+            )
+        if self.max_input_bytes < 1:
+            raise ConfigError(f"max_input_bytes must be at least 1, not {self.max_input_bytes}")
         if not 0.0 <= self.threshold <= 1.0:
             raise ConfigError(f"threshold must be within [0, 1], not {self.threshold!r}")
         if self.geocoder == "nominatim" and not (self.user_agent or "").strip():
@@ -113,6 +124,10 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             return str(value)  # a URL, which Path would mangle
         if "float" in kind:
             return float(value)
+        if kind == "int":
+            if isinstance(value, bool | float):  # int() would cut 1.5 to 1 and True to 1
+                raise ValueError(value)
+            return int(value)
         if "Path" in kind:
             return Path(value)
         return str(value)
