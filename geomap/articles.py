@@ -189,18 +189,21 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")  # json.loads accepts NaN and Infinity
 
 
+# one decoder, built once (json.loads with any option builds a new one per call)
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def _depth(value: Any) -> int:
-    """How deeply lists and objects nest in ``value``, walked without recursion."""
+    """How deeply lists and objects nest in ``value`` (up to one past the limit), walked
+    without recursion."""
     deepest = 0
-    stack = [(value, 1)]
-    while stack:
+    stack = [(value, 1)] if isinstance(value, dict | list) else []
+    while stack and deepest <= MAX_JSON_DEPTH:
         item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            if level > MAX_JSON_DEPTH:
-                break
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, level + 1) for child in children if isinstance(child, dict | list))
+        deepest = max(deepest, level)
+        for child in item.values() if isinstance(item, dict) else item:
+            if isinstance(child, dict | list):
+                stack.append((child, level + 1))
     return deepest
 
 
@@ -210,7 +213,7 @@ def load_json(text: str, where: str) -> Any:
     RecursionError); every failure is an InputError naming ``where``."""
     too_deep = f"{where}: JSON nested deeper than {MAX_JSON_DEPTH} levels"
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
+        value = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise JSONSyntaxError(
             f"{where}: invalid JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
@@ -242,6 +245,9 @@ def _optional_string(record: dict[str, Any], key: str, where: str) -> str | None
     return value.strip() or None
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _record_id(record: dict[str, Any], where: str) -> str | None:
     """A record's own id: a string or an integer (not a bool, list or object, which str()
     would turn into "True" or "[1, 2]"), on one line since it appears in URLs and messages."""
@@ -251,7 +257,7 @@ def _record_id(record: dict[str, Any], where: str) -> str | None:
     if isinstance(rid, bool) or not isinstance(rid, str | int):
         raise InputError(f"{where}: 'id' must be a string or an integer, not {_json_type(rid)}")
     text = str(rid).strip()
-    if any(ord(c) < 32 or ord(c) == 127 for c in text):
+    if _CONTROL.search(text):
         raise InputError(f"{where}: 'id' must not hold control characters (line breaks, tabs)")
     return text or None
 
@@ -370,7 +376,8 @@ _KINDS = (
 
 
 def size_text(n: int) -> str:
-    return f"{n / (1024 * 1024):g} MB" if n >= 1024 * 1024 else f"{n} bytes"
+    mb, rest = divmod(n, 1024 * 1024)
+    return f"{mb} MB" if mb and not rest else f"{n} bytes"
 
 
 def read_capped(stream: BinaryIO, name: str, limit: int) -> bytes:
