@@ -410,7 +410,7 @@ def read_file_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
         what = _not_a_file(os.stat(path).st_mode)
         if what is not None:
             raise InputError(f"{name}: {what}")
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
         with os.fdopen(fd, "rb") as handle:
             info = os.fstat(handle.fileno())
             what = _not_a_file(info.st_mode)

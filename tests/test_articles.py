@@ -238,6 +238,7 @@ def test_deep_json_upload_is_a_400_not_a_500(client):
         ('{"body": ["a"]}', "'body' must be a string, not array"),
         ('{"text": "T.", "score": NaN}', "invalid JSON (NaN is not valid JSON)"),
         ('{"text": "T.", "score": -Infinity}', "invalid JSON (-Infinity is not valid JSON)"),
+        ('{"text": "T.", "n": ' + "1" * 5000 + "}", "invalid JSON (Exceeds the limit"),
     ],
 )
 def test_wrong_json_types_are_errors_naming_input_and_field(tmp_path, record, message):
