@@ -220,8 +220,9 @@ def load_json(text: str, where: str) -> Any:
         ) from exc
     except RecursionError as exc:
         raise InputError(too_deep) from exc
-    except ValueError as exc:
-        raise InputError(f"{where}: invalid JSON ({exc})") from exc
+    except ValueError as exc:  # NaN, Infinity, an integer of more than 4300 digits
+        reason = str(exc).split(";")[0]  # not Python's advice to raise its digit limit
+        raise InputError(f"{where}: invalid JSON ({reason})") from exc
     if _depth(value) > MAX_JSON_DEPTH:
         raise InputError(too_deep)
     return value
@@ -266,7 +267,7 @@ def _article_from_record(record: Any, default_id: str, where: str, source: str) 
     """An article from a JSON object; a field of the wrong type is an error, not coerced."""
     if not isinstance(record, dict):
         raise InputError(f"{where}: expected a JSON object with a 'text' field")
-    key = next((k for k in ("text", "body", "content") if record.get(k) is not None), "text")
+    key = next((k for k in ("text", "body", "content") if record.get(k)), "text")
     text = record.get(key)
     if text is not None and not isinstance(text, str):
         raise InputError(f"{where}: '{key}' must be a string, not {_json_type(text)}")
@@ -383,8 +384,8 @@ def size_text(n: int) -> str:
 def read_capped(stream: BinaryIO, name: str, limit: int) -> bytes:
     """At most ``limit`` bytes of ``stream``, read in chunks: one byte more is an error,
     so an endless source (``/dev/zero``, a runaway pipe) fails fast instead of filling
-    memory. The whole input is held at once (as bytes, text and parsed records), so the
-    limit is what one run can afford to hold, about four times over."""
+    memory. A run holds its whole input at once (as bytes, text and articles: measured
+    about six times the size of a JSONL archive), so the limit is what it can afford."""
     chunks: list[bytes] = []
     total = 0
     while True:
@@ -398,7 +399,10 @@ def read_capped(stream: BinaryIO, name: str, limit: int) -> bytes:
 
 
 def _not_a_file(mode: int) -> str | None:
-    return next((what for test, what in _KINDS if test(mode)), None)
+    """Why a file of this mode cannot be read as an article, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((what for test, what in _KINDS if test(mode)), "is not a regular file")
 
 
 def read_file_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
