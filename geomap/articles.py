@@ -353,14 +353,19 @@ def items_from_text(text: str, name: str, stem: str, suffix: str) -> Iterator[Ar
     yield Article(id=stem, text=body, title=derive_title(body), date=date, source=name)
 
 
-def articles_from_text(text: str, name: str, stem: str, suffix: str) -> list[Article]:
-    """All the articles of one input, or the InputError of its first bad record."""
+def _all_or_nothing(items: Iterable[Article | InputError]) -> list[Article]:
+    """The articles, or the first InputError among them raised."""
     out = []
-    for item in items_from_text(text, name, stem, suffix):
+    for item in items:
         if isinstance(item, InputError):
             raise item
         out.append(item)
     return out
+
+
+def articles_from_text(text: str, name: str, stem: str, suffix: str) -> list[Article]:
+    """All the articles of one input, or the InputError of its first bad record."""
+    return _all_or_nothing(items_from_text(text, name, stem, suffix))
 
 
 # -- reading files and streams -----------------------------------------------------------------
@@ -429,10 +434,15 @@ def read_file_bytes(path: Path, limit: int = MAX_BYTES) -> bytes:
         raise InputError(f"{name}: cannot read ({exc.strerror or exc})") from exc
 
 
+def _path_items(path: Path, base_id: str | None, limit: int) -> list[Article | InputError]:
+    name = str(path)
+    text = decode(read_file_bytes(path, limit), name)
+    return list(items_from_text(text, name, base_id or path.stem, path.suffix))
+
+
 def read_path(path: Path, base_id: str | None = None, limit: int = MAX_BYTES) -> list[Article]:
     """The articles of one file; ``base_id`` replaces its stem as the id (folders)."""
-    data = read_file_bytes(path, limit)
-    return articles_from_text(decode(data, str(path)), str(path), base_id or path.stem, path.suffix)
+    return _all_or_nothing(_path_items(path, base_id, limit))
 
 
 def _stream_items(stream: BinaryIO, name: str, limit: int) -> Iterator[Article | InputError]:
@@ -453,12 +463,8 @@ def _stream_items(stream: BinaryIO, name: str, limit: int) -> Iterator[Article |
 
 
 def read_stream(stream: BinaryIO, name: str = "<stdin>", limit: int = MAX_BYTES) -> list[Article]:
-    out = []
-    for item in _stream_items(stream, name, limit):
-        if isinstance(item, InputError):
-            raise item
-        out.append(item)
-    return out
+    """The articles of a stream: JSON when it parses as JSON, HTML, else plain text."""
+    return _all_or_nothing(_stream_items(stream, name, limit))
 
 
 def parse_upload(filename: str, data: bytes) -> list[Article]:
@@ -526,10 +532,8 @@ class DuplicateId:
     @property
     def message(self) -> str:
         where = self.article.source or self.article.id
-        used = "earlier in this input" if self.first == where else f"by {self.first}"
-        return (
-            f"{where}: id {self.id!r} is already used {used} in this run; stored as {self.new_id!r}"
-        )
+        used = "earlier in this input" if self.first == where else f"by {self.first} in this run"
+        return f"{where}: id {self.id!r} is already used {used}; stored as {self.new_id!r}"
 
 
 def unique_ids(
@@ -558,17 +562,9 @@ def _read_items(inputs: Iterable[Input], limit: int) -> Iterator[Article | Input
     for inp in inputs:
         try:
             if inp.path == "-":
-                items: Iterable[Article | InputError] = list(
-                    _stream_items(sys.stdin.buffer, "<stdin>", limit)
-                )
+                items = list(_stream_items(sys.stdin.buffer, "<stdin>", limit))
             else:
-                path = Path(inp.path)
-                data = read_file_bytes(path, limit)
-                items = list(
-                    items_from_text(
-                        decode(data, str(path)), str(path), inp.base_id or path.stem, path.suffix
-                    )
-                )
+                items = _path_items(Path(inp.path), inp.base_id, limit)
         except InputError as exc:
             yield exc
             continue

@@ -18,8 +18,8 @@ from geomap.errors import ConfigError, DataMissingError
 
 GEOCODERS = ("none", "nominatim", "photon")
 # the largest input file (or standard input) read, in bytes. A run holds its whole input
-# in memory several times over (bytes, text, records), and a JSONL archive of ~50,000
-# articles fits in 256 MB; a single article is a few kB
+# in memory, about six times over for a JSONL archive (bytes, text, articles); 256 MB is
+# some 50,000 news articles of 5 kB, where one article is a few kB
 MAX_INPUT_BYTES = 256 * 1024 * 1024
 
 

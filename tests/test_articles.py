@@ -178,6 +178,14 @@ def test_a_repeated_id_is_renamed_and_reported(tmp_path):
         f"{b_x}: id 'x' is already used by {a_x} in this run; stored as 'x-2'",
         f"{feed} line 2: id 'd' is already used by {feed} line 1 in this run; stored as 'd-2'",
     ]
+    listed = tmp_path / "list.json"
+    listed.write_text(json.dumps([{"id": "d", "text": "A."}, {"id": "d", "text": "B."}]))
+    seen.clear()
+    articles, _ = load_articles([listed], on_duplicate=seen.append)
+    assert [a.id for a in articles] == ["d", "d-2"]
+    assert [d.message for d in seen] == [
+        f"{listed}: id 'd' is already used earlier in this input; stored as 'd-2'"
+    ]
     with pytest.warns(DuplicateIdWarning, match="stored as 'x-2'"):  # the library default
         again, _ = load_articles([a_x, b_x])
     assert [a.id for a in again] == ["x", "x-2"]  # the same inputs give the same ids
