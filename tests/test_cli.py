@@ -132,6 +132,8 @@ def test_ingest_keeps_same_named_files_of_two_folders_apart(tmp_path, fake_engin
     page = client.get("/articles/b/index")
     assert page.status_code == 200
     assert b"Talks in" in page.data and b"Yerevan" in page.data and b"Baku" not in page.data
+    quoted = client.get("/articles/b%2Findex")  # the form of the map popups' links
+    assert quoted.status_code == 200 and b"Talks in" in quoted.data and b"Yerevan" in quoted.data
     listing = client.get("/articles").get_data(as_text=True)
     assert 'href="/articles/a/index"' in listing and 'href="/articles/b/index"' in listing
     exported = run("export", "--db", str(db), "--article", "a/index", "--format", "csv")
