@@ -68,7 +68,7 @@ _BOMS = (
 
 def decode(data: bytes, name: str) -> str:
     """UTF-8 (with or without a byte-order mark), or UTF-16/32 when the data starts with
-    their mark; anything else with a NUL byte near the start is a binary file."""
+    their mark; a NUL byte near the start (a NUL character once decoded) is a binary file."""
     if not data.strip():
         raise InputError(f"{name}: empty input")
     codec, label = "utf-8-sig", "UTF-8"
@@ -83,6 +83,8 @@ def decode(data: bytes, name: str) -> str:
         text = data.decode(codec)
     except UnicodeDecodeError as exc:
         raise InputError(f"{name}: not {label} text (bad byte at offset {exc.start})") from exc
+    if "\x00" in text[:8192]:  # a binary file that happens to start like a mark
+        raise InputError(f"{name}: looks like a binary file, not text")
     if not text.strip():
         raise InputError(f"{name}: empty input")
     return text

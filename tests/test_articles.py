@@ -283,9 +283,16 @@ def test_text_with_a_byte_order_mark_is_read(tmp_path, encoding):
     assert up.text == text
 
 
-def test_utf16_without_a_mark_is_still_binary(tmp_path):
+@pytest.mark.parametrize(
+    "data",
+    [
+        "Protests in Tbilisi.".encode("utf-16-le"),  # no mark: NUL bytes, so binary
+        b"\xff\xfeA\x00\x00\x00\x00\x00B\x00",  # a mark, then NUL characters
+    ],
+)
+def test_nul_bytes_or_characters_are_binary(tmp_path, data):
     path = tmp_path / "story.txt"
-    path.write_bytes("Protests in Tbilisi.".encode("utf-16-le"))
+    path.write_bytes(data)
     _, errors = load_articles([path])
     assert errors == [f"{path}: looks like a binary file, not text"]
 
