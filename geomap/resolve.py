@@ -10,6 +10,7 @@ resolver abstains rather than guess.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -44,6 +45,7 @@ COUNTRY_CONTEXT = 1.5
 ADMIN1_CONTEXT = 2.0
 NEAR_CONTEXT = 1.5
 NEAR_KM = 300.0
+NEAR_DEG_LAT = NEAR_KM / 111.0 + 0.01  # on haversine_km's sphere a degree of latitude is 111.2 km
 TEMPERATURE = 1.0
 POPULATION_WEIGHT = 1.0  # per factor of ten
 ADMIN_POP_FACTOR = (
@@ -448,6 +450,9 @@ class _Context:
     # regions with an outline but no one country (Gaza Strip, Nagorno-Karabakh): key, shape, weight
     areas: list[tuple[str, Any, float]] = field(default_factory=list)
     exclude: str = ""
+    # the points' latitudes in order (points are sorted by latitude), so a candidate is only
+    # measured against the points in its band of latitude: a long article names thousands
+    lats: list[float] = field(default_factory=list)
 
     @classmethod
     def from_distributions(cls, dists: dict[str, list[tuple[float, Candidate]]]) -> _Context:
@@ -471,10 +476,13 @@ class _Context:
                     admin1[region][key] = max(p, admin1[region].get(key, 0.0))
                 if cand.kind in POINT_KINDS:
                     points.append((key, cand.lat, cand.lon, p))
-        return cls(dict(countries), dict(admin1), points, areas)
+        points.sort(key=lambda t: t[1])
+        return cls(dict(countries), dict(admin1), points, areas, lats=[t[1] for t in points])
 
     def without(self, key: str) -> _Context:
-        return _Context(self.countries, self.admin1, self.points, self.areas, exclude=key)
+        return _Context(
+            self.countries, self.admin1, self.points, self.areas, exclude=key, lats=self.lats
+        )
 
     def has_focus(self, exclude_country: str | None) -> bool:
         """Whether the rest of the article clearly places itself in some other country."""
@@ -518,7 +526,10 @@ class _Context:
                 why.append("inside a region the article names")
         if c.kind in POINT_KINDS:
             near: dict[str, float] = {}
-            for key, lat, lon, w in self.points:
+            # no point further than NEAR_KM in latitude alone can be within NEAR_KM
+            lo = bisect.bisect_left(self.lats, c.lat - NEAR_DEG_LAT)
+            hi = bisect.bisect_right(self.lats, c.lat + NEAR_DEG_LAT)
+            for key, lat, lon, w in self.points[lo:hi]:
                 if (
                     key != self.exclude
                     and w > near.get(key, 0.0)
