@@ -102,8 +102,8 @@ def view(store: Store, box: Box, zoom: int) -> dict[str, Any]:
     (``properties.cluster: true``, ``layer``, ``places``: how many, ``bbox``).
 
     Views at zoom <= WORLD_ZOOM hold most of the store whatever their box, so the whole
-    world is computed once at that zoom, kept for CACHE_SECONDS (or until the store's
-    place count or newest article changes), and cut to the box.
+    world is computed once at that zoom, kept for CACHE_SECONDS (or until the store
+    changes), and cut to the box.
     """
     if not 0 <= zoom <= 24:
         raise InputError(f"zoom must be between 0 and 24, not {zoom}")

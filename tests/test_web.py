@@ -7,6 +7,7 @@ import json
 import re
 
 import pytest
+from conftest import finish_upload
 
 from geomap.mapview import MapOptions, MapUrls, build_map, decode_places, render_parts
 from geomap.store import PlaceSummary, Store
@@ -208,13 +209,13 @@ def test_untrusted_place_names_stay_text(tmp_path):
 
 def test_paste_an_article(app, client):
     text = "date 2024-05-01 Talks resumed in Yerevan while Baku waited."
-    resp = client.post("/add", data={"text": text, "title": "Talks"})
+    resp = finish_upload(client, client.post("/add", data={"text": text, "title": "Talks"}))
     assert resp.status_code == 303
     location = resp.headers["Location"]
     assert location.startswith("/articles/paste-")
     page = client.get(location).get_data(as_text=True)
     assert "Talks" in page and "<mark>Yerevan</mark>" in page and "2024-05-01" in page
-    again = client.post("/add", data={"text": text, "title": "Talks"})
+    again = finish_upload(client, client.post("/add", data={"text": text, "title": "Talks"}))
     assert again.headers["Location"] == location  # same content, same article
     config = map_config(client.get("/").get_data(as_text=True))
     assert places_by_name(config)["Yerevan"]["c"] == 2
@@ -222,13 +223,13 @@ def test_paste_an_article(app, client):
 
 def test_upload_files(app, client):
     data = {"file": (io.BytesIO(b"Baku and Ankara signed a deal."), "deal.txt")}
-    resp = client.post("/add", data=data, content_type="multipart/form-data")
+    resp = finish_upload(client, client.post("/add", data=data, content_type="multipart/form-data"))
     assert resp.status_code == 303 and resp.headers["Location"] == "/articles/deal"
     doc = json.dumps({"id": "j1", "title": "JSON one", "text": "News from Yerevan."}).encode()
     resp = client.post(
         "/add", data={"file": (io.BytesIO(doc), "one.json")}, content_type="multipart/form-data"
     )
-    assert resp.headers["Location"] == "/articles/j1"
+    assert finish_upload(client, resp).headers["Location"] == "/articles/j1"
     assert app.config["FAKE_ENGINE"].calls == 2
 
 
@@ -260,7 +261,7 @@ def test_upload_past_the_limit_is_413(app, client):
 def test_long_pasted_text_is_accepted_up_to_the_limit(client):
     text = "Yerevan. " + "Talks went on. " * 50_000  # ~750 KB, over Flask's 500 KB form default
     resp = client.post("/add", data={"text": text}, content_type="multipart/form-data")
-    assert resp.status_code == 303
+    assert finish_upload(client, resp, timeout=60).status_code == 303
 
 
 def test_engine_is_created_once(app, client):
@@ -272,7 +273,7 @@ def test_engine_is_created_once(app, client):
 
     app.config["ENGINE"] = factory
     for text in ("One in Baku.", "Two in Ankara."):
-        assert client.post("/add", data={"text": text}).status_code == 303
+        assert finish_upload(client, client.post("/add", data={"text": text})).status_code == 303
     assert made == [1]
 
 

@@ -5,7 +5,11 @@ store), ``TILES`` (None = offline Natural Earth base layer), ``MAX_CONTENT_LENGT
 (uploads, 5 MB by default), ``ENGINE`` (a zero-argument factory for the parsing
 engine, called once, lazily, on the first upload), ``BASEMAP_DIR`` (where the base
 layer is cached), ``MAP_PAGE_PLACES`` (above this many places the map loads each
-view's places from the server instead of embedding them all; 5000).
+view's places from the server instead of embedding them all; 5000), ``MAX_QUEUED_JOBS``
+(uploads waiting to be parsed before more are refused with 503; 100).
+
+Uploads are parsed by one background thread per app (geomap.web.jobs); the map page and
+``/places.geojson`` are kept per store revision and revalidated by ETag (geomap.web.caching).
 """
 
 from __future__ import annotations
@@ -20,6 +24,8 @@ from werkzeug.exceptions import HTTPException
 
 from geomap.errors import GeomapError, InputError, StoreError
 from geomap.store import Store
+from geomap.web.caching import StoreCache
+from geomap.web.jobs import MAX_QUEUED, JobQueue
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # More places than this and "/" loads them per view from the server (geomap.viewport):
@@ -41,13 +47,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         ENGINE=None,
         BASEMAP_DIR=str(data_dir()),
         MAP_PAGE_PLACES=MAP_PAGE_PLACES,
+        MAX_QUEUED_JOBS=MAX_QUEUED,
     )
     if config:
         app.config.update(config)
     if not config or "MAX_FORM_MEMORY_SIZE" not in config:
         # pasted text is a form field, not a file: give it the same limit as uploads
         app.config["MAX_FORM_MEMORY_SIZE"] = app.config["MAX_CONTENT_LENGTH"]
-    app.extensions["geomap"] = {"lock": threading.Lock(), "engine": None}
+    app.extensions["geomap"] = {
+        "lock": threading.Lock(),  # the engine parses one thing at a time
+        "engine": None,
+        "jobs": JobQueue(app, app.config["MAX_QUEUED_JOBS"]),
+        "cache": StoreCache(),
+    }
 
     from geomap.web import api, pages, vendor
 
@@ -79,11 +91,14 @@ def close_store(exc: BaseException | None = None) -> None:
 
 
 def security_headers(response: Response) -> Response:
-    """No MIME sniffing (JSON stays data) and no framing by other sites."""
+    """No MIME sniffing (JSON stays data) and no framing by other sites.
+
+    A 304 gets no policy: the browser updates the stored page's headers from it, and the
+    policy stored with the page is the one that matches the page's scripts."""
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
     response.headers.setdefault("Referrer-Policy", "same-origin")
-    if response.mimetype == "text/html":
+    if response.mimetype == "text/html" and response.status_code != 304:
         response.headers.setdefault("Content-Security-Policy", content_policy())
     return response
 
@@ -162,7 +177,8 @@ def _default_engine_factory() -> Callable[[], Any]:
 
 
 def parse_articles(articles: list[Any]) -> Any:
-    """Parse with the app's engine: created once per app, used by one request at a time."""
+    """Parse with the app's engine: created once per app, used by one caller at a time (the
+    upload jobs' thread, or an editor's correction)."""
     ext = current_app.extensions["geomap"]
     with ext["lock"]:
         if ext["engine"] is None:

@@ -1,4 +1,5 @@
-"""Data endpoints: the GeoJSON download, popup excerpts on demand, the base layer."""
+"""Data endpoints: the GeoJSON download, popup excerpts on demand, the base layer, the
+state of an upload job."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from geomap.formats import FORMATS, MEDIA_TYPES, export_bytes
 from geomap.mapview import basemap_geojson, excerpt_html
 from geomap.store import Store
 from geomap.web import get_store
+from geomap.web.caching import Body, etag, not_modified, revalidate
 
 bp = Blueprint("api", __name__)
 
@@ -43,19 +45,31 @@ def places_geojson() -> Response:
     filters (``from``, ``to``, ``min_confidence``, ``article``, ``feed``, ``kind``)."""
     if request.args.get("bbox"):
         return _viewport(get_store())
+    store = get_store()
+    stamp = store.change_stamp()
+    tag = etag("places", stamp, request.query_string)
+    unchanged = not_modified(tag)
+    if unchanged is not None:
+        return unchanged
     filters = request_filters()
     article = filters.article
-    store = get_store()
     if article is not None and store.article(article) is None:
         abort(404, description=f"There is no article {article!r} in the store.")
-    doc = store.to_geojson(filters=filters)
-    body = json.dumps(doc, ensure_ascii=False)
+
+    def build() -> Body:
+        doc = store.to_geojson(filters=filters)
+        return Body.of(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+
+    if request.args:  # a selection: built for this request
+        body = build()
+    else:  # the whole store: built once per revision, shared by every reader
+        body = current_app.extensions["geomap"]["cache"].get(stamp, "places.geojson", build)
     name = "geomap-places.geojson" if article is None else "geomap-article.geojson"
-    return Response(
-        body,
+    response = Response(
         mimetype="application/geo+json",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
+    return revalidate(body.send(response), tag)
 
 
 def _viewport(store: Store) -> Response:
@@ -169,4 +183,18 @@ def basemap() -> Response:
     response = Response(data, mimetype="application/geo+json")
     response.cache_control.max_age = 7 * 24 * 3600
     response.cache_control.public = True
+    return response
+
+
+@bp.get("/api/jobs/<job_id>")
+def job_state(job_id: str) -> Response:
+    """An upload job as JSON (``state``: queued, parsing, done or failed; ``parsed`` of
+    ``total``; the stored ``articles``; ``errors``), for scripts that upload."""
+    from geomap.web.pages import job_target, jobs
+
+    found = jobs().get(job_id)
+    if found is None:
+        abort(404, description="There is no such upload job here.")
+    response = jsonify({**found.to_dict(), "url": job_target(found)})
+    response.cache_control.no_store = True
     return response

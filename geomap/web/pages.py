@@ -1,12 +1,23 @@
-"""HTML pages: the map, the article list, an article with its map, the add form."""
+"""HTML pages: the map, the article list, an article with its map, the add form and the
+page of an upload being parsed."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from geomap.articles import parse_upload, split_date_prefix
@@ -14,8 +25,9 @@ from geomap.errors import InputError
 from geomap.filters import Filters, Histogram, histogram
 from geomap.mapview import LABELS, MapOptions, MapUrls, build_map, render_parts, store_map
 from geomap.models import Article, Resolution
-from geomap.store import ingest
-from geomap.web import get_store, parse_articles
+from geomap.web import get_store
+from geomap.web.caching import etag, not_modified, revalidate, visitor
+from geomap.web.jobs import Job, JobQueue, QueueFull
 
 bp = Blueprint("pages", __name__)
 
@@ -51,10 +63,47 @@ def _tiles() -> str | None:
     return str(tiles) if tiles else None
 
 
-@bp.get("/")
-def index() -> str:
-    from flask import current_app
+@dataclass(frozen=True)
+class MapPage:
+    """What the map page shows for one selection, kept until the store changes."""
 
+    parts: dict[str, Any]
+    counts: dict[str, int]
+    panel: FilterPanel
+    has_places: bool
+    label: str
+
+
+def page_settings() -> tuple[Any, ...]:
+    """The app settings the map page depends on, besides the store and the query."""
+    config = current_app.config
+    return (config.get("TILES"), config["MAP_PAGE_PLACES"], config.get("EDITING", True))
+
+
+@bp.get("/")
+def index() -> Response:
+    """The map; revalidated by ETag and built once per store revision and selection."""
+    stamp = get_store().change_stamp()
+    settings = page_settings()
+    tag = etag("index", stamp, request.query_string, settings, visitor())
+    unchanged = not_modified(tag, per_visitor=True)
+    if unchanged is not None:
+        return unchanged
+    cache = current_app.extensions["geomap"]["cache"]
+    page: MapPage = cache.get(stamp, ("index", request.query_string, settings), map_page)
+    html = render_template(
+        "map.html",
+        parts=page.parts,
+        counts=page.counts,
+        panel=page.panel,
+        has_places=page.has_places,
+        label=page.label,
+        max_article_menu=MAX_ARTICLE_MENU,
+    )
+    return revalidate(make_response(html), tag, per_visitor=True)
+
+
+def map_page() -> MapPage:
     store = get_store()
     filters = Filters.from_args(request.args)
     label = request.args.get("label") or "gazetteer"
@@ -79,15 +128,7 @@ def index() -> str:
         options.shown = counts["places"]
     else:
         parts = render_parts(store_map(store, map_urls(), options))
-    return render_template(
-        "map.html",
-        parts=parts,
-        counts=counts,
-        panel=filter_panel(filters),
-        has_places=options.shown > 0,
-        label=label,
-        max_article_menu=MAX_ARTICLE_MENU,
-    )
+    return MapPage(parts, counts, filter_panel(filters), options.shown > 0, label)
 
 
 # -- analyst filters -------------------------------------------------------------------------------
@@ -245,8 +286,15 @@ def pasted_article(text: str, title: str) -> Article:
     )
 
 
+def jobs() -> JobQueue:
+    queue: JobQueue = current_app.extensions["geomap"]["jobs"]
+    return queue
+
+
 @bp.route("/add", methods=["GET", "POST"])
 def add() -> str | Response | tuple[str, int]:
+    """Read and check the input here; parse it on the upload thread (geomap.web.jobs) and
+    send the browser to the job's page."""
     if request.method == "GET":
         return render_template("add.html", error=None, text="", title="")
     text = request.form.get("text", "")
@@ -263,11 +311,43 @@ def add() -> str | Response | tuple[str, int]:
             raise InputError(f"paste an article's text or choose a file ({UPLOAD_TYPES})")
     except InputError as exc:
         return render_template("add.html", error=str(exc), text=text, title=title), 400
-    report = ingest(get_store(), parse_articles, new)
-    if report.errors and not report.statuses:
-        return render_template(
-            "add.html", error="; ".join(report.errors), text=text, title=title
-        ), 400
-    if len(new) == 1:
-        return redirect(url_for("pages.article", article_id=new[0].id), code=303)
-    return redirect(url_for("pages.articles"), code=303)
+    try:
+        job = jobs().submit(new)
+    except QueueFull as exc:
+        error = f"The server is busy: {exc}."
+        busy = make_response(render_template("add.html", error=error, text=text, title=title), 503)
+        busy.headers["Retry-After"] = "30"
+        return busy
+    return redirect(url_for("pages.job", job_id=job.id), code=303)
+
+
+JOB_REFRESH_SECONDS = 1
+
+
+def job_target(job: Job) -> str | None:
+    """Where a finished upload is shown: its article, or the list when it held several."""
+    if not job.stored:
+        return None
+    if job.total == 1 and len(job.stored) == 1:
+        return url_for("pages.article", article_id=job.stored[0])
+    return url_for("pages.articles")
+
+
+@bp.get("/jobs/<job_id>")
+def job(job_id: str) -> Response:
+    """An upload's progress; once it is stored without errors, its article page."""
+    found = jobs().get(job_id)
+    if found is None:
+        abort(
+            404,
+            description="There is no such upload job here (jobs are kept in the server's "
+            "memory and forgotten when it restarts).",
+        )
+    target = job_target(found)
+    if found.state == "done" and not found.errors and target is not None:
+        response = redirect(target, code=303)
+    else:
+        html = render_template("job.html", job=found, target=target, refresh=JOB_REFRESH_SECONDS)
+        response = make_response(html)
+    response.cache_control.no_store = True
+    return response

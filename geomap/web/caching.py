@@ -1,0 +1,118 @@
+"""Pages that change only when the store does: the map page and ``/places.geojson``.
+
+Their ETag is derived from the store's revision (``Store.change_stamp()``, moved on by
+every write) and what else the response depends on (query string, settings, the visitor's
+login), so a browser revalidates and gets ``304 Not Modified`` until the store changes.
+The server keeps what is costly to build (the full GeoJSON, already gzipped; the map
+page's parts) per app, keyed the same way, so it is not rebuilt for every reader.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Response, request, session
+
+T = TypeVar("T")
+MAX_ENTRIES = 32  # map pages kept per store revision (one per filter selection)
+
+
+def etag(*parts: object) -> str:
+    """A short tag for ``parts`` (anything with a stable repr)."""
+    return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def visitor() -> tuple[str | None, str | None]:
+    """What of the session shows in a page: the editor's name and a digest of the CSRF
+    secret (a page kept by the browser carries a token that must stay valid)."""
+    secret = session.get("csrf_token")
+    digest = hashlib.sha256(str(secret).encode("utf-8")).hexdigest()[:16] if secret else None
+    editor = session.get("editor")
+    return (str(editor) if editor else None), digest
+
+
+def not_modified(tag: str, per_visitor: bool = False) -> Response | None:
+    """``304 Not Modified`` when the request's If-None-Match holds ``tag``, else None.
+
+    The 304 carries no Content-Security-Policy (see geomap.web.security_headers): the
+    browser keeps the policy it stored with the page, which matches the page's scripts."""
+    if not request.if_none_match.contains_weak(tag):
+        return None
+    return revalidate(Response(status=304), tag, per_visitor)
+
+
+def revalidate(response: Response, tag: str, per_visitor: bool = False) -> Response:
+    """The response may be kept but must be checked with the server each time
+    (``no-cache``) through its ETag; it differs by encoding, and by login when
+    ``per_visitor`` (then only the visitor's browser may keep it)."""
+    response.set_etag(tag, weak=True)  # weak: the gzipped and plain bodies are equivalent
+    response.cache_control.no_cache = True
+    response.vary.add("Accept-Encoding")
+    if per_visitor:
+        response.cache_control.private = True
+        response.vary.add("Cookie")
+    return response
+
+
+@dataclass(frozen=True)
+class Body:
+    """A response body in both encodings (gzip made once, not per request)."""
+
+    data: bytes
+    packed: bytes
+
+    @classmethod
+    def of(cls, data: bytes) -> Body:
+        return cls(data, gzip.compress(data, compresslevel=5))
+
+    def send(self, response: Response) -> Response:
+        """Put the body in ``response``, gzipped for clients that accept it."""
+        if "gzip" in request.headers.get("Accept-Encoding", "").lower():
+            response.set_data(self.packed)
+            response.headers["Content-Encoding"] = "gzip"
+        else:
+            response.set_data(self.data)
+        return response
+
+
+class StoreCache:
+    """Values computed from the store, kept until its revision changes.
+
+    One build per key at a time: readers arriving while a value is built wait for it rather
+    than all building it again (50 readers after an upload would otherwise rebuild the full
+    GeoJSON 50 times)."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._stamp: Hashable | None = None
+        self._values: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
+        self._building: dict[Hashable, threading.Lock] = {}
+
+    def get(self, stamp: Hashable, key: Hashable, build: Callable[[], T]) -> T:
+        with self._lock:
+            if stamp != self._stamp:
+                self._stamp, self._values = stamp, {}
+            if key in self._values:
+                return self._values[key]
+            gate = self._building.setdefault((stamp, key), threading.Lock())
+        try:
+            with gate:
+                with self._lock:
+                    if self._stamp == stamp and key in self._values:
+                        return self._values[key]
+                value = build()  # read after the stamp: never older than what it is kept as
+                with self._lock:
+                    if self._stamp == stamp:
+                        if len(self._values) >= self.max_entries:
+                            self._values.clear()
+                        self._values[key] = value
+                return value
+        finally:
+            with self._lock:
+                self._building.pop((stamp, key), None)
