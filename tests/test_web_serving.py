@@ -314,6 +314,40 @@ def test_geojson_is_built_once_per_store_revision(app, client, monkeypatch):
     assert one.headers["ETag"] != fresh.headers["ETag"] and len(built) == 3
 
 
+def test_readers_get_the_previous_version_while_one_rebuilds_it(app, client, monkeypatch):
+    """After a change, one request rebuilds the full GeoJSON; the others meanwhile get the
+    version before it, with its own tag, instead of waiting or building it too."""
+    old = client.get("/places.geojson")
+    with Store(app.config["DATABASE"]) as store:
+        store.save(build_result(other_article(), {"Tbilisi": TBILISI}))
+    entered, release = threading.Event(), threading.Event()
+    real = Store.to_geojson
+
+    def slow(self, *args, **kwargs):
+        entered.set()
+        assert release.wait(timeout=30)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "to_geojson", slow)
+    rebuilt: list = []
+    builder = threading.Thread(
+        target=lambda: rebuilt.append(app.test_client().get("/places.geojson"))
+    )
+    builder.start()
+    assert entered.wait(timeout=10)
+    meanwhile = client.get("/places.geojson")
+    assert meanwhile.status_code == 200 and meanwhile.data == old.data
+    assert meanwhile.headers["ETag"] == old.headers["ETag"]
+    held = client.get("/places.geojson", headers={"If-None-Match": old.headers["ETag"]})
+    assert held.status_code == 304
+    release.set()
+    builder.join(timeout=30)
+    fresh = rebuilt[0]
+    assert fresh.headers["ETag"] != old.headers["ETag"]
+    assert "Tbilisi" in {f["properties"]["name"] for f in json.loads(fresh.data)["features"]}
+    assert client.get("/places.geojson").headers["ETag"] == fresh.headers["ETag"]
+
+
 def test_a_correction_that_keeps_the_counts_still_changes_the_tag(app, client):
     """One of twelve mentions of Armenia moved to Baku: as many places and articles as
     before, yet the map differs, so the tag must too."""

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
+from werkzeug.wrappers import Response as WsgiResponse
 
 from geomap.errors import DataMissingError, InputError
 from geomap.filters import Filters
@@ -14,7 +15,7 @@ from geomap.formats import FORMATS, MEDIA_TYPES, export_bytes
 from geomap.mapview import basemap_geojson, excerpt_html
 from geomap.store import Store
 from geomap.web import get_store
-from geomap.web.caching import Body, etag, not_modified, revalidate
+from geomap.web.caching import Body, conditional, etag
 
 bp = Blueprint("api", __name__)
 
@@ -40,36 +41,35 @@ def request_filters() -> Filters:
 
 
 @bp.get("/places.geojson")
-def places_geojson() -> Response:
+def places_geojson() -> WsgiResponse:
     """The parse schema (RFC 7946 plus foreign members), as a download; takes the page's
     filters (``from``, ``to``, ``min_confidence``, ``article``, ``feed``, ``kind``)."""
     if request.args.get("bbox"):
         return _viewport(get_store())
     store = get_store()
-    stamp = store.change_stamp()
-    tag = etag("places", stamp, request.query_string)
-    unchanged = not_modified(tag)
-    if unchanged is not None:
-        return unchanged
     filters = request_filters()
     article = filters.article
     if article is not None and store.article(article) is None:
         abort(404, description=f"There is no article {article!r} in the store.")
+    stamp = store.change_stamp()
 
     def build() -> Body:
         doc = store.to_geojson(filters=filters)
         return Body.of(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
 
-    if request.args:  # a selection: built for this request
-        body = build()
-    else:  # the whole store: built once per revision, shared by every reader
-        body = current_app.extensions["geomap"]["cache"].get(stamp, "places.geojson", build)
-    name = "geomap-places.geojson" if article is None else "geomap-article.geojson"
-    response = Response(
-        mimetype="application/geo+json",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    def respond(body: Body) -> WsgiResponse:
+        name = "geomap-places.geojson" if article is None else "geomap-article.geojson"
+        response = Response(
+            mimetype="application/geo+json",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+        return body.send(response)
+
+    # the whole store is built once per revision and shared; a selection per request
+    key = None if request.args else "places.geojson"
+    return conditional(
+        stamp, key, lambda s: etag("places", s, request.query_string), build, respond
     )
-    return revalidate(body.send(response), tag)
 
 
 def _viewport(store: Store) -> Response:

@@ -4,7 +4,8 @@ Their ETag is derived from the store's revision (``Store.change_stamp()``, moved
 every write) and what else the response depends on (query string, settings, the visitor's
 login), so a browser revalidates and gets ``304 Not Modified`` until the store changes.
 The server keeps what is costly to build (the full GeoJSON, already gzipped; the map
-page's parts) per app, keyed the same way, so it is not rebuilt for every reader.
+page's parts) per app, with the revision it was built from, so it is built once per change
+rather than for every reader.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Response, request, session
+from flask import request, session
+from werkzeug.wrappers import Response
 
 T = TypeVar("T")
 MAX_ENTRIES = 32  # map pages kept per store revision (one per filter selection)
@@ -81,38 +83,69 @@ class Body:
 
 
 class StoreCache:
-    """Values computed from the store, kept until its revision changes.
+    """Values computed from the store, each kept with the revision it was built from.
 
-    One build per key at a time: readers arriving while a value is built wait for it rather
-    than all building it again (50 readers after an upload would otherwise rebuild the full
-    GeoJSON 50 times)."""
+    One build per key at a time. While it runs, readers get the previous value (with the
+    ETag of its own revision) rather than waiting or building it again: after each upload,
+    50 readers would otherwise rebuild the full GeoJSON 50 times, each slower than the last
+    as they share the CPU with the parse. A reader with no previous value waits for the
+    build, so a lone client always sees the store as it is."""
 
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._stamp: Hashable | None = None
-        self._values: dict[Hashable, Any] = {}
+        self._values: dict[Hashable, tuple[Hashable, Any]] = {}  # key: (stamp, value)
         self._lock = threading.Lock()
         self._building: dict[Hashable, threading.Lock] = {}
 
-    def get(self, stamp: Hashable, key: Hashable, build: Callable[[], T]) -> T:
+    def get(self, stamp: Hashable, key: Hashable, build: Callable[[], T]) -> tuple[Hashable, T]:
+        """``(stamp, value)``: built now for ``stamp``, or the previous one while another
+        thread builds it."""
         with self._lock:
-            if stamp != self._stamp:
-                self._stamp, self._values = stamp, {}
-            if key in self._values:
-                return self._values[key]
-            gate = self._building.setdefault((stamp, key), threading.Lock())
-        try:
-            with gate:
-                with self._lock:
-                    if self._stamp == stamp and key in self._values:
-                        return self._values[key]
-                value = build()  # read after the stamp: never older than what it is kept as
-                with self._lock:
-                    if self._stamp == stamp:
-                        if len(self._values) >= self.max_entries:
-                            self._values.clear()
-                        self._values[key] = value
-                return value
-        finally:
+            hit = self._values.get(key)
+            if hit is not None and hit[0] == stamp:
+                return hit
+            gate = self._building.setdefault(key, threading.Lock())
+        if hit is not None and gate.locked():
+            return hit
+        with gate:
             with self._lock:
-                self._building.pop((stamp, key), None)
+                hit = self._values.get(key)
+                if hit is not None and hit[0] == stamp:
+                    return hit
+            value = build()  # read after the stamp: never older than what it is kept as
+            with self._lock:
+                self._values.pop(key, None)
+                while len(self._values) >= self.max_entries:
+                    del self._values[next(iter(self._values))]  # the oldest
+                self._values[key] = (stamp, value)
+            return stamp, value
+
+
+def conditional(
+    stamp: Hashable,
+    key: Hashable | None,
+    tag_of: Callable[[Hashable], str],
+    build: Callable[[], T],
+    respond: Callable[[T], Response],
+    per_visitor: bool = False,
+) -> Response:
+    """The response for ``stamp``: a 304 when the client holds it, else ``respond`` to the
+    value ``build`` makes (kept in the app's cache under ``key`` unless it is None), with
+    the ETag of the revision the value was built from."""
+    from flask import current_app
+
+    tag = tag_of(stamp)
+    unchanged = not_modified(tag, per_visitor)
+    if unchanged is not None:
+        return unchanged
+    if key is None:
+        got, value = stamp, build()
+    else:
+        cache: StoreCache = current_app.extensions["geomap"]["cache"]
+        got, value = cache.get(stamp, key, build)
+    if got != stamp:  # the previous revision, while the current one is built
+        tag = tag_of(got)
+        unchanged = not_modified(tag, per_visitor)
+        if unchanged is not None:
+            return unchanged
+    return revalidate(respond(value), tag, per_visitor)

@@ -26,7 +26,7 @@ from geomap.filters import Filters, Histogram, histogram
 from geomap.mapview import LABELS, MapOptions, MapUrls, build_map, render_parts, store_map
 from geomap.models import Article, Resolution
 from geomap.web import get_store
-from geomap.web.caching import etag, not_modified, revalidate, visitor
+from geomap.web.caching import conditional, etag, visitor
 from geomap.web.jobs import Job, JobQueue, QueueFull
 
 bp = Blueprint("pages", __name__)
@@ -85,22 +85,28 @@ def index() -> Response:
     """The map; revalidated by ETag and built once per store revision and selection."""
     stamp = get_store().change_stamp()
     settings = page_settings()
-    tag = etag("index", stamp, request.query_string, settings, visitor())
-    unchanged = not_modified(tag, per_visitor=True)
-    if unchanged is not None:
-        return unchanged
-    cache = current_app.extensions["geomap"]["cache"]
-    page: MapPage = cache.get(stamp, ("index", request.query_string, settings), map_page)
-    html = render_template(
-        "map.html",
-        parts=page.parts,
-        counts=page.counts,
-        panel=page.panel,
-        has_places=page.has_places,
-        label=page.label,
-        max_article_menu=MAX_ARTICLE_MENU,
+    who = visitor()
+
+    def respond(page: MapPage) -> Response:
+        html = render_template(
+            "map.html",
+            parts=page.parts,
+            counts=page.counts,
+            panel=page.panel,
+            has_places=page.has_places,
+            label=page.label,
+            max_article_menu=MAX_ARTICLE_MENU,
+        )
+        return make_response(html)
+
+    return conditional(
+        stamp,
+        ("index", request.query_string, settings),
+        lambda s: etag("index", s, request.query_string, settings, who),
+        map_page,
+        respond,
+        per_visitor=True,
     )
-    return revalidate(make_response(html), tag, per_visitor=True)
 
 
 def map_page() -> MapPage:
