@@ -5,7 +5,7 @@
 
 Not a test: it prints numbers. It builds a store of ``--articles`` LGL articles with
 ``geomap ingest`` (the real engine; LGL from ``GEOMAP_BENCH_DIR``, by default
-``../shared/bench/lgl.jsonl``; reused with ``--db``), starts ``geomap serve`` on a free port
+``../shared/bench/lgl.jsonl``; with ``--db`` built once and reused), copies it, starts ``geomap serve`` on a free port
 of 127.0.0.1 over it, makes one untimed upload (the engine loads on the first), then runs
 ``--clients`` threads for ``--seconds``. Each client keeps one HTTP/1.1 connection and a
 cookie, sends ``Accept-Encoding: gzip`` and ``If-None-Match`` with the last ETag it saw for
@@ -33,6 +33,7 @@ import json
 import os
 import random
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -221,7 +222,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--upload-share", type=float, default=0.1)
     parser.add_argument("--threads", type=int, default=8, help="geomap serve --threads")
-    parser.add_argument("--db", type=Path, default=None, help="reuse (or build) this store")
+    parser.add_argument(
+        "--db", type=Path, default=None, help="the store to start from (built if missing)"
+    )
     parser.add_argument("--seed", type=int, default=13)
     args = parser.parse_args()
 
@@ -229,9 +232,11 @@ def main() -> None:
     if len(records) <= args.articles:
         sys.exit(f"bench_serve: LGL has {len(records)} articles, fewer than --articles")
     work = Path(tempfile.mkdtemp(prefix="geomap-bench-serve-"))
-    db = args.db or work / "store.db"
-    if not db.exists():
-        build_store(db, records[: args.articles])
+    base = args.db or work / "base.db"
+    if not base.exists():
+        build_store(base, records[: args.articles])
+    db = work / "store.db"  # the uploads go to a copy: --db stays as built
+    shutil.copyfile(base, db)
     store_ids = [i for i in stored_ids(db) if i.startswith("lgl-")]
     already = set(stored_ids(db))
     uploads = [r for r in records[args.articles :] if r["id"] not in already]

@@ -1043,6 +1043,37 @@ class Store:
         rows = self._query("SELECT store, n FROM store_revision WHERE id = 1")
         return (str(rows[0][0]), int(rows[0][1])) if rows else ("", 0)
 
+    def article_stamp(self, article_id: str) -> str | None:
+        """A digest of all an article's page shows (its content, focus, decisions and the
+        places they point at), None when there is no such article: the page is rebuilt
+        when this changes, not at every write to the store."""
+        rows = self._query(
+            "SELECT content_hash, title, url, date, source, focus FROM articles WHERE id = ?",
+            [article_id],
+        )
+        if not rows:
+            return None
+        parts: list[tuple[Any, ...]] = [tuple(rows[0])]
+        parts += [
+            tuple(r)
+            for r in self._query(
+                'SELECT m.start, m."end", m.text, m.place_id, m.confidence, m.why, m.label,'
+                " p.geometry_hash, p.name, p.kind, p.status, p.country, p.aliases, p.extra,"
+                " p.geonames_id FROM mentions m JOIN places p ON p.id = m.place_id"
+                ' WHERE m.article_id = ? ORDER BY m.start, m."end"',
+                [article_id],
+            )
+        ]
+        parts += [
+            tuple(r)
+            for r in self._query(
+                'SELECT start, "end", text, reason, label FROM unresolved'
+                ' WHERE article_id = ? ORDER BY start, "end"',
+                [article_id],
+            )
+        ]
+        return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
+
     def kind_counts(self) -> dict[str, int]:
         """How many places of each kind (the map's layers and legend)."""
         rows = self._query("SELECT kind, COUNT(*) AS n FROM places GROUP BY kind ORDER BY kind")

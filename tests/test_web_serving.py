@@ -367,6 +367,28 @@ def test_a_correction_that_keeps_the_counts_still_changes_the_tag(app, client):
     assert len(baku["properties"]["mentions"]) == 2
 
 
+def test_an_article_page_changes_only_with_its_article(app, client):
+    """Another article's upload leaves the page (and its tag) as it was; a corrected mention
+    of this article changes it."""
+    from conftest import SEED_PATH
+
+    path = f"/articles/{SEED_PATH.stem}"
+    first = client.get(path)
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and "no-cache" in first.headers["Cache-Control"]
+    assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
+    with Store(app.config["DATABASE"]) as store:
+        store.save(build_result(other_article(), {"Tbilisi": TBILISI}))
+    assert client.get(path, headers={"If-None-Match": tag}).status_code == 304
+    with Store(app.config["DATABASE"]) as store:
+        armenia = [r for r in store.resolutions() if r.place and r.place.name == "Armenia"]
+        store.replace_resolution(Resolution(armenia[0].mention, SAMPLE_PLACES["Baku"], 1.0, "fix"))
+    changed = client.get(path, headers={"If-None-Match": tag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != tag
+    assert changed.get_data(as_text=True).count("Baku (city)") == 2
+    assert client.get("/articles/no-such-article").status_code == 404
+
+
 def test_every_write_moves_the_change_stamp_and_stores_differ(tmp_path, seed_result):
     with Store(tmp_path / "a.db") as store, Store(tmp_path / "b.db") as other:
         assert store.change_stamp() != other.change_stamp()  # a new store is not an old one

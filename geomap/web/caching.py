@@ -1,8 +1,10 @@
-"""Pages that change only when the store does: the map page and ``/places.geojson``.
+"""Pages that change only when the store does: the map page, ``/places.geojson`` and the
+article pages.
 
 Their ETag is derived from the store's revision (``Store.change_stamp()``, moved on by
-every write) and what else the response depends on (query string, settings, the visitor's
-login), so a browser revalidates and gets ``304 Not Modified`` until the store changes.
+every write; for an article page ``Store.article_stamp()``, a digest of what it shows)
+and what else the response depends on (query string, settings, the visitor's login), so a
+browser revalidates and gets ``304 Not Modified`` until the store changes.
 The server keeps what is costly to build (the full GeoJSON, already gzipped; the map
 page's parts) per app, with the revision it was built from, so it is built once per change
 rather than for every reader.
@@ -21,7 +23,7 @@ from flask import request, session
 from werkzeug.wrappers import Response
 
 T = TypeVar("T")
-MAX_ENTRIES = 32  # map pages kept per store revision (one per filter selection)
+MAX_ENTRIES = 256  # pages kept: map page selections and article pages (~50 kB each)
 
 
 def etag(*parts: object) -> str:

@@ -257,23 +257,63 @@ def segments(article: Article, resolutions: list[Resolution]) -> list[Segment]:
     return out
 
 
+@dataclass(frozen=True)
+class ArticlePage:
+    """What an article's page shows, kept until the article's decisions change."""
+
+    article: Article
+    segments: list[Segment]
+    places: list[Any]
+    unresolved: list[Resolution]
+    source_url: str | None
+    parts: dict[str, Any]
+
+
 @bp.get("/articles/<path:article_id>")
-def article(article_id: str) -> str:
+def article(article_id: str) -> Response:
+    """An article beside its map; built once per change of the article (its folium map
+    costs tens of milliseconds) and revalidated by ETag."""
     store = get_store()
-    found = store.article(article_id)
-    if found is None:
+    stamp = store.article_stamp(article_id)
+    if stamp is None:
         abort(404, description=f"There is no article {article_id!r} in the store.")
-    resolutions = store.resolutions(article_id)
-    options = MapOptions(tiles=_tiles(), article=article_id)
-    parts = render_parts(store_map(store, map_urls(), options))
-    return render_template(
-        "article.html",
-        article=found,
-        segments=segments(found, resolutions),
-        places=store.places(article=article_id),
-        unresolved=[r for r in resolutions if r.place is None],
-        source_url=found.url if (found.url or "").startswith(("https://", "http://")) else None,
-        parts=parts,
+    settings = page_settings()
+    who = visitor()
+
+    def build() -> ArticlePage:
+        found = store.article(article_id)
+        if found is None:  # deleted since the stamp was read
+            abort(404, description=f"There is no article {article_id!r} in the store.")
+        resolutions = store.resolutions(article_id)
+        options = MapOptions(tiles=_tiles(), article=article_id)
+        return ArticlePage(
+            article=found,
+            segments=segments(found, resolutions),
+            places=store.places(article=article_id),
+            unresolved=[r for r in resolutions if r.place is None],
+            source_url=found.url if (found.url or "").startswith(("https://", "http://")) else None,
+            parts=render_parts(store_map(store, map_urls(), options)),
+        )
+
+    def respond(page: ArticlePage) -> Response:
+        html = render_template(
+            "article.html",
+            article=page.article,
+            segments=page.segments,
+            places=page.places,
+            unresolved=page.unresolved,
+            source_url=page.source_url,
+            parts=page.parts,
+        )
+        return make_response(html)
+
+    return conditional(
+        stamp,
+        ("article", article_id, settings),
+        lambda s: etag("article", article_id, s, settings, who),
+        build,
+        respond,
+        per_visitor=True,
     )
 
 
