@@ -152,7 +152,10 @@ def test_unknown_jobs_are_404(client):
     assert resp.status_code == 404 and resp.get_json()["status"] == 404
 
 
-def test_a_full_queue_refuses_with_503_and_keeps_the_text(tmp_path, seed_result, basemap_dir):
+@pytest.mark.parametrize("limit", [{"MAX_QUEUED_JOBS": 1}, {"MAX_QUEUED_BYTES": 20}])
+def test_a_full_queue_refuses_with_503_and_keeps_the_text(
+    tmp_path, seed_result, basemap_dir, limit
+):
     from geomap.web import create_app
 
     db = tmp_path / "q.db"
@@ -166,7 +169,7 @@ def test_a_full_queue_refuses_with_503_and_keeps_the_text(tmp_path, seed_result,
             "TILES": None,
             "BASEMAP_DIR": str(basemap_dir),
             "ENGINE": lambda: engine,
-            "MAX_QUEUED_JOBS": 1,
+            **limit,
         }
     )
     client = app.test_client()

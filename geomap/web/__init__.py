@@ -6,7 +6,8 @@ store), ``TILES`` (None = offline Natural Earth base layer), ``MAX_CONTENT_LENGT
 engine, called once, lazily, on the first upload), ``BASEMAP_DIR`` (where the base
 layer is cached), ``MAP_PAGE_PLACES`` (above this many places the map loads each
 view's places from the server instead of embedding them all; 5000), ``MAX_QUEUED_JOBS``
-(uploads waiting to be parsed before more are refused with 503; 100).
+and ``MAX_QUEUED_BYTES`` (uploads, and characters of their text, waiting to be parsed
+before more are refused with 503; 1000 and 64 MB).
 
 Uploads are parsed by one background thread per app (geomap.web.jobs); the map page and
 ``/places.geojson`` are kept per store revision and revalidated by ETag (geomap.web.caching).
@@ -25,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 from geomap.errors import GeomapError, InputError, StoreError
 from geomap.store import Store
 from geomap.web.caching import StoreCache
-from geomap.web.jobs import MAX_QUEUED, JobQueue
+from geomap.web.jobs import MAX_QUEUED, MAX_QUEUED_BYTES, JobQueue
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # More places than this and "/" loads them per view from the server (geomap.viewport):
@@ -48,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         BASEMAP_DIR=str(data_dir()),
         MAP_PAGE_PLACES=MAP_PAGE_PLACES,
         MAX_QUEUED_JOBS=MAX_QUEUED,
+        MAX_QUEUED_BYTES=MAX_QUEUED_BYTES,
     )
     if config:
         app.config.update(config)
@@ -57,7 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["geomap"] = {
         "lock": threading.Lock(),  # the engine parses one thing at a time
         "engine": None,
-        "jobs": JobQueue(app, app.config["MAX_QUEUED_JOBS"]),
+        "jobs": JobQueue(app, app.config["MAX_QUEUED_JOBS"], app.config["MAX_QUEUED_BYTES"]),
         "cache": StoreCache(),
     }
 

@@ -24,7 +24,8 @@ from geomap.errors import GeomapError
 from geomap.models import Article
 
 JobState = Literal["queued", "parsing", "done", "failed"]
-MAX_QUEUED = 100  # jobs waiting at once; more uploads are refused (503) until some are done
+MAX_QUEUED = 1000  # uploads waiting at once; more are refused (503) until some are done
+MAX_QUEUED_BYTES = 64 * 1024 * 1024  # and at most this much text waiting (13 uploads of 5 MB)
 KEEP_FINISHED = 1000  # finished jobs remembered (ids and outcome only, not the text)
 
 
@@ -46,6 +47,7 @@ class Job:
     state: JobState = "queued"
     parsed: int = 0  # articles finished (stored, unchanged or failed)
     stored: tuple[str, ...] = ()  # ids of the articles the store now holds
+    size: int = 0  # characters of text to parse (counted against MAX_QUEUED_BYTES)
     errors: tuple[str, ...] = ()
     created: float = field(default_factory=time.time)
 
@@ -67,9 +69,12 @@ class Job:
 class JobQueue:
     """The app's upload jobs and the single thread that runs them in turn."""
 
-    def __init__(self, app: Flask, max_queued: int = MAX_QUEUED) -> None:
+    def __init__(
+        self, app: Flask, max_queued: int = MAX_QUEUED, max_bytes: int = MAX_QUEUED_BYTES
+    ) -> None:
         self.app = app
         self.max_queued = max_queued
+        self.max_bytes = max_bytes
         self._jobs: dict[str, Job] = {}  # insertion order: oldest first
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -78,11 +83,13 @@ class JobQueue:
     def submit(self, articles: Sequence[Article]) -> Job:
         """Queue ``articles`` for parsing and storing; :class:`QueueFull` when too many
         uploads wait already (the input is not kept)."""
-        job = Job(id=secrets.token_urlsafe(16), total=len(articles))
+        size = sum(len(a.text) for a in articles)
+        job = Job(id=secrets.token_urlsafe(16), total=len(articles), size=size)
         with self._lock:
-            waiting = sum(1 for j in self._jobs.values() if not j.finished)
-            if waiting >= self.max_queued:
-                raise QueueFull(f"{waiting} uploads are waiting to be parsed; try again later")
+            waiting = [j for j in self._jobs.values() if not j.finished]
+            held = sum(j.size for j in waiting)
+            if waiting and (len(waiting) >= self.max_queued or held + size > self.max_bytes):
+                raise QueueFull(f"{len(waiting)} uploads are waiting to be parsed; try again later")
             self._jobs[job.id] = job
             self._forget_old()
         self._executor.submit(self._run, job.id, list(articles))
