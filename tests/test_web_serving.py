@@ -480,3 +480,19 @@ def test_debug_is_loopback_only(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--db", db, "--host", "0.0.0.0", "--debug"])
     assert result.exit_code == 2 and "--debug" in result.output and "loopback only" in result.output
     assert "Traceback" not in result.output
+
+
+def test_stamps_on_postgresql(pg_url, seed_result):
+    """The revision and the article digest in the other backend (portable SQL)."""
+    article_id = seed_result.articles[0].id
+    with Store(pg_url) as store:
+        first = store.change_stamp()
+        store.save(seed_result)
+        second = store.change_stamp()
+        assert second[0] == first[0] and second[1] > first[1]
+        digest = store.article_stamp(article_id)
+        assert digest is not None and store.article_stamp("no-such-article") is None
+        armenia = [r for r in store.resolutions() if r.place and r.place.name == "Armenia"]
+        store.replace_resolution(Resolution(armenia[0].mention, SAMPLE_PLACES["Baku"], 1.0, "fix"))
+        assert store.change_stamp()[1] > second[1]
+        assert store.article_stamp(article_id) != digest
