@@ -8,8 +8,9 @@ Not a test: it prints numbers. It builds a store of ``--articles`` LGL articles 
 ``../shared/bench/lgl.jsonl``; with ``--db``, built once and reused), copies it, starts
 ``geomap serve`` on a free port of 127.0.0.1 over the copy, makes one untimed upload (the
 engine loads on the first), then runs ``--clients`` threads for ``--seconds``. Each client
-keeps one HTTP/1.1 connection and a cookie, sends ``Accept-Encoding: gzip`` and ``If-None-Match`` with the last ETag it saw for
-a URL (as a browser does), and in a loop picks:
+keeps one HTTP/1.1 connection and a cookie, sends ``Accept-Encoding: gzip`` and
+``If-None-Match`` with the last ETag it saw for a URL (as a browser does), and in a loop
+picks:
 
 * an upload with probability ``--upload-share``: ``GET /add`` (the form's ``csrf_token``, if
   it has one, goes back with the session cookie), then ``POST /add`` with a distinct text

@@ -124,6 +124,14 @@ def ingest(
         ctx.exit(2)
 
 
+def serve_hosts(host: str, given: tuple[str, ...], configured: str | None) -> list[str]:
+    """The names the server answers to besides loopback: --host itself (unless it is a
+    wildcard address, which no browser puts in a Host header), --trusted-host and the
+    settings' comma-separated list."""
+    names = [] if host in ("0.0.0.0", "::", "") else [host]
+    return [*names, *given, *(configured or "").split(",")]
+
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 THREADS = 8  # request threads of geomap serve
 
@@ -158,6 +166,15 @@ THREADS = 8  # request threads of geomap serve
     is_flag=True,
     help="Flask's development server with its debugger instead of waitress (loopback only).",
 )
+@click.option(
+    "--trusted-host",
+    "trusted_host",
+    multiple=True,
+    metavar="NAME",
+    help="A host name the server answers to besides localhost, 127.0.0.1, [::1] and --host "
+    "(repeatable; '.example.org' takes its subdomains too; GEOMAP_TRUSTED_HOSTS, "
+    "comma-separated). Requests naming another host get 400 (DNS rebinding).",
+)
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -169,6 +186,7 @@ def serve(
     read_only: bool,
     threads: int,
     debug: bool,
+    trusted_host: tuple[str, ...],
 ) -> None:
     """Ingest PATHS (if any), then serve the map on http://HOST:PORT/ (the waitress WSGI
     server; uploads are parsed on a background thread while pages keep being served)."""
@@ -202,6 +220,12 @@ def serve(
             "can read and add articles",
             err=True,
         )
+        if host in ("0.0.0.0", "::") and not (trusted_host or settings.trusted_hosts):
+            click.echo(
+                "geomap: only requests to localhost, 127.0.0.1 or [::1] are answered; "
+                "name the host others use with --trusted-host NAME",
+                err=True,
+            )
 
     def engine_factory() -> Any:
         from geomap.pipeline import Engine
@@ -214,6 +238,7 @@ def serve(
             "TILES": settings.tiles,
             "ENGINE": engine_factory,
             "EDITING": not read_only,
+            "TRUSTED_HOSTS": serve_hosts(host, trusted_host, settings.trusted_hosts),
         }
     )
     run_server(app, host, port, threads=threads, debug=debug, db_url=settings.db_url)

@@ -54,6 +54,8 @@ class Settings:
     threshold: float = 0.35  # below this confidence the resolver abstains
     gazetteer_dir: Path | None = None
     index_path: Path | None = None  # offline index; None = data_dir()/gazetteer-index.sqlite
+    # host names `geomap serve` answers to besides the loopback ones, comma-separated
+    trusted_hosts: str | None = None
 
     def __post_init__(self) -> None:
         if self.geocoder not in GEOCODERS:
@@ -111,6 +113,8 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     try:
         if name == "db" and str(value).startswith(("postgresql://", "postgres://")):
             return str(value)  # a URL, which Path would mangle
+        if isinstance(value, list | tuple):  # a TOML list of names
+            value = ",".join(str(v) for v in value)
         if "float" in kind:
             return float(value)
         if "Path" in kind:

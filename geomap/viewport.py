@@ -11,21 +11,31 @@ bounded by the number of squares on screen, whatever the size of the store.
 from __future__ import annotations
 
 import json
+import logging
 import math
+import threading
 import time
+from collections.abc import Iterable
 from typing import Any
 
-from geomap.errors import InputError
+from geomap.errors import GeomapError, InputError
 from geomap.mapview import layer_kind
 from geomap.models import Geometry
 from geomap.store import PlaceSummary, Store, geometry_bounds, round_coords
 
+Box = tuple[float, float, float, float]
 CELL_PX = 64  # grid square, in screen pixels
 MAX_SHAPES = 300  # large places drawn as shapes per view, largest first
 WORLD_ZOOM = 4  # up to this zoom a view is cut from the cached whole world
 CACHE_SECONDS = 60.0
+# the order a warm-up computes the world views in: the map usually opens at zoom 2-3
+WARM_ORDER = (2, 3, 4, 1, 0)
+WAIT_SECONDS = 30.0  # a request whose world view is being computed waits this long for it
+WORLD: Box = (-180.0, -90.0, 180.0, 90.0)
 _WORLD_CACHE: dict[tuple[str, int], tuple[tuple[Any, ...], float, dict[str, Any]]] = {}
-Box = tuple[float, float, float, float]
+_PENDING: dict[tuple[str, int], threading.Event] = {}
+_PENDING_LOCK = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def parse_bbox(raw: str) -> Box:
@@ -101,21 +111,14 @@ def view(store: Store, box: Box, zoom: int) -> dict[str, Any]:
     (``properties.id``, ``name``, ``kind``, ``layer``, ``mentions``...) and clusters
     (``properties.cluster: true``, ``layer``, ``places``: how many, ``bbox``).
 
-    Views at zoom <= WORLD_ZOOM hold most of the store whatever their box, so the whole
-    world is computed once at that zoom, kept for CACHE_SECONDS (or until the store
-    changes), and cut to the box.
+    Views at zoom <= WORLD_ZOOM hold most of the store whatever their box, so they are cut
+    from the whole world at that zoom, computed once (see :func:`world`).
     """
     if not 0 <= zoom <= 24:
         raise InputError(f"zoom must be between 0 and 24, not {zoom}")
     if zoom > WORLD_ZOOM:
         return _view(store, box, zoom)
-    key = (store.url, zoom)
-    stamp = store.change_stamp()
-    hit = _WORLD_CACHE.get(key)
-    if hit is None or hit[0] != stamp or time.monotonic() - hit[1] > CACHE_SECONDS:
-        hit = (stamp, time.monotonic(), _view(store, (-180.0, -90.0, 180.0, 90.0), zoom))
-        _WORLD_CACHE[key] = hit
-    whole = hit[2]
+    whole = world(store, zoom)
     parts = split_box(box)
 
     def inside(feature: dict[str, Any]) -> bool:
@@ -127,6 +130,98 @@ def view(store: Store, box: Box, zoom: int) -> dict[str, Any]:
     features = [f for f in whole["features"] if inside(f)]
     clustered = sum(f["properties"].get("places", 0) for f in features)
     return {**whole, "features": features, "clustered": clustered}
+
+
+def world(store: Store, zoom: int) -> dict[str, Any]:
+    """The whole world at ``zoom`` (<= WORLD_ZOOM), stale-while-revalidate.
+
+    Clustering a million mentions takes a few hundred milliseconds, too slow for a request,
+    so the answer is kept per store and zoom. When the store has changed (its change stamp)
+    or the answer is older than CACHE_SECONDS, the kept answer is still served and a
+    background thread computes the new one (:func:`refresh`): a map is at most one refresh
+    behind its store. Only a store never seen before is computed during the request, or
+    waited for when :func:`refresh` is already computing it (``geomap serve`` and the map
+    page start one as soon as they see a store in viewport mode).
+    """
+    key = (store.url, zoom)
+    hit = _WORLD_CACHE.get(key)
+    if hit is not None:
+        if time.monotonic() - hit[1] > CACHE_SECONDS or hit[0] != store.change_stamp():
+            refresh(store.url, (zoom,))
+        return hit[2]
+    with _PENDING_LOCK:
+        pending = _PENDING.get(key)
+    if pending is not None and pending.wait(WAIT_SECONDS):
+        hit = _WORLD_CACHE.get(key)
+        if hit is not None:
+            return hit[2]
+    stamp = store.change_stamp()
+    doc = _view(store, WORLD, zoom)
+    _WORLD_CACHE[key] = (stamp, time.monotonic(), doc)
+    return doc
+
+
+def refresh(url: str, zooms: Iterable[int] = WARM_ORDER) -> threading.Thread | None:
+    """Compute the world views of the store at ``url`` for ``zooms`` in a background thread
+    with its own connection; views already being computed are skipped. Returns the thread
+    (None when there was nothing to do), so a caller may join it."""
+    with _PENDING_LOCK:
+        todo = [z for z in dict.fromkeys(zooms) if (url, z) not in _PENDING]
+        events = {z: threading.Event() for z in todo}
+        for z, event in events.items():
+            _PENDING[(url, z)] = event
+    if not todo:
+        return None
+
+    def work() -> None:
+        try:
+            with Store.open(url) as store:
+                for z in todo:
+                    stamp = store.change_stamp()  # read first: a write during the work
+                    doc = _view(store, WORLD, z)  # makes the next request refresh again
+                    _WORLD_CACHE[(url, z)] = (stamp, time.monotonic(), doc)
+                    with _PENDING_LOCK:
+                        _PENDING.pop((url, z), None)
+                    events[z].set()
+        except GeomapError as exc:
+            log.warning("cannot compute the world map views of %s: %s", url, exc)
+        finally:
+            with _PENDING_LOCK:
+                for z, event in events.items():
+                    if _PENDING.get((url, z)) is event:
+                        del _PENDING[(url, z)]
+                    event.set()
+
+    thread = threading.Thread(target=work, name="geomap-world-views", daemon=True)
+    thread.start()
+    return thread
+
+
+def settle(url: str, timeout: float = WAIT_SECONDS) -> bool:
+    """Wait until no world view of the store at ``url`` is being computed (True), or until
+    ``timeout`` seconds have passed (False)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with _PENDING_LOCK:
+            events = [e for (u, _z), e in _PENDING.items() if u == url]
+        if not events:
+            return True
+        for event in events:
+            if not event.wait(max(0.0, deadline - time.monotonic())):
+                return False
+
+
+def kept_zooms(url: str) -> list[int]:
+    """The zooms whose world view of the store at ``url`` is kept (for tests and logs)."""
+    return sorted(z for (u, z) in list(_WORLD_CACHE) if u == url)
+
+
+def warm(url: str) -> threading.Thread | None:
+    """Start computing the world views of the store at ``url`` that are not kept yet: called
+    when a map page in viewport mode is served (and by ``geomap serve`` at start), so the
+    first map view is ready, or nearly, by the time the browser asks for it."""
+    missing = [z for z in WARM_ORDER if (url, z) not in _WORLD_CACHE]
+    return refresh(url, missing) if missing else None
 
 
 def _view(store: Store, box: Box, zoom: int) -> dict[str, Any]:

@@ -296,6 +296,14 @@ def client(app):
     return app.test_client()
 
 
+def csrf_token(client: _Any, path: str = "/add") -> str:
+    """The form token a visitor's page at ``path`` carries (the client keeps the cookie)."""
+    html = client.get(path).get_data(as_text=True)
+    match = _re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no csrf_token field on {path}"
+    return match.group(1)
+
+
 # -- a real PostgreSQL + PostGIS server for the store tests (scale) ----------------------------
 
 PG_BIN = _Path("/usr/lib/postgresql/15/bin")
@@ -396,7 +404,8 @@ def browser():
 @_contextlib.contextmanager
 def guarded_page(browser, base: str):
     """A page that refuses and records any request to another host than ``base``, and every
-    console error, page error or dialog; leaving it fails if any happened."""
+    console error (CSP violations included), page error or dialog; leaving it fails if any
+    happened."""
     context = browser.new_context(viewport={"width": 1280, "height": 860}, accept_downloads=True)
     page = context.new_page()
     problems: list[str] = []
@@ -412,7 +421,9 @@ def guarded_page(browser, base: str):
     page.route("**/*", guard)
 
     def console(message: _Any) -> None:
-        if message.type == "error":
+        # Chromium reports each Content-Security-Policy violation on the console (an
+        # inline script without the page's nonce, an inline handler): none is allowed
+        if message.type == "error" or "Content Security Policy" in message.text:
             problems.append(f"console: {message.text}")
 
     page.on("console", console)

@@ -13,7 +13,7 @@ from shapely.geometry import Point, shape
 from geomap import geoparse
 from geomap.articles import load_articles
 from geomap.export import result_to_geojson
-from geomap.extract import CHUNK_CHARS, chunks
+from geomap.extract import CHUNK_CHARS, SPACY_BATCH, SPACY_BATCH_CHARS, chunks, spacy_batches
 from geomap.models import Article
 
 SEED = "seeds/000_42821f2fae6c857c.txt"
@@ -244,6 +244,18 @@ def test_chunks_cover_the_text_in_bounded_paragraph_aligned_pieces():
     assert all(piece.endswith("\n") for _, piece in pieces[:-1])  # cut between paragraphs
     one_line = "Baku " * 5000  # no line break or full stop: a hard cut, nothing lost
     assert "".join(piece for _, piece in chunks(one_line)) == one_line
+
+
+def test_spacy_batches_are_bounded_by_texts_and_characters():
+    texts = [f"{i} " + "x" * (CHUNK_CHARS - 10) for i in range(40)] + ["short"] * 40
+    batches = list(spacy_batches(texts))
+    assert [t for batch in batches for t in batch] == texts  # all of them, in order
+    assert all(len(b) <= SPACY_BATCH for b in batches)
+    assert all(sum(map(len, b)) <= SPACY_BATCH_CHARS for b in batches)
+    assert len(batches[0]) == SPACY_BATCH_CHARS // CHUNK_CHARS  # full chunks: a few at once
+    assert any(len(b) == SPACY_BATCH for b in batches)  # short articles: full batches
+    huge = ["y" * (SPACY_BATCH_CHARS + 1)]
+    assert list(spacy_batches(huge)) == [huge]  # never an empty batch
 
 
 def test_large_file_is_processed_in_pieces(engine):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from geomap import viewport
 from geomap.models import Article, Mention, Place, Resolution
 from geomap.store import Store
 from geomap.viewport import cell_degrees, split_box
@@ -254,6 +255,14 @@ def test_viewport_map_in_chromium(tmp_path, seed_result, basemap_dir):
     assert problems == []
 
 
+def test_the_viewport_map_page_computes_the_world_views_before_they_are_asked(filled):
+    assert viewport.kept_zooms(filled["url"]) == []
+    page = filled["client"].get("/")
+    assert b'"viewport":' in page.data
+    assert viewport.settle(filled["url"], timeout=60)
+    assert viewport.kept_zooms(filled["url"]) == list(range(viewport.WORLD_ZOOM + 1))
+
+
 def test_world_views_are_cached_until_the_store_changes(filled):
     client = filled["client"]
     first = view(client, "-180,-85,180,85", 3)
@@ -268,5 +277,9 @@ def test_world_views_are_cached_until_the_store_changes(filled):
                       {"type": "Point", "coordinates": [-120.0, -40.0]}, "test")  # fmt: skip
         article = Article("new", "Newtown is new.", title="New")
         store.save(article, [Resolution(Mention("new", "Newtown", 0, 7, "Newtown"), place, 1, "t")])
+    # stale-while-revalidate: the kept world is answered at once while it is recomputed
+    ids = {f["properties"].get("id") for f in view(client, "-180,-85,180,85", 3)["features"]}
+    assert "test:new" not in ids
+    assert viewport.settle(filled["url"], timeout=60)
     ids = {f["properties"].get("id") for f in view(client, "-180,-85,180,85", 3)["features"]}
     assert "test:new" in ids

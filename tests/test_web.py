@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import finish_upload
+from conftest import csrf_token, finish_upload
 
 from geomap.mapview import MapOptions, MapUrls, build_map, decode_places, render_parts
 from geomap.store import PlaceSummary, Store
@@ -208,44 +208,55 @@ def test_untrusted_place_names_stay_text(tmp_path):
 
 
 def test_paste_an_article(app, client):
+    token = csrf_token(client)
     text = "date 2024-05-01 Talks resumed in Yerevan while Baku waited."
-    resp = finish_upload(client, client.post("/add", data={"text": text, "title": "Talks"}))
+    resp = client.post("/add", data={"text": text, "title": "Talks", "csrf_token": token})
+    resp = finish_upload(client, resp)
     assert resp.status_code == 303
     location = resp.headers["Location"]
     assert location.startswith("/articles/paste-")
     page = client.get(location).get_data(as_text=True)
     assert "Talks" in page and "<mark>Yerevan</mark>" in page and "2024-05-01" in page
-    again = finish_upload(client, client.post("/add", data={"text": text, "title": "Talks"}))
+    again = client.post("/add", data={"text": text, "title": "Talks", "csrf_token": token})
+    again = finish_upload(client, again)
     assert again.headers["Location"] == location  # same content, same article
     config = map_config(client.get("/").get_data(as_text=True))
     assert places_by_name(config)["Yerevan"]["c"] == 2
 
 
 def test_upload_files(app, client):
-    data = {"file": (io.BytesIO(b"Baku and Ankara signed a deal."), "deal.txt")}
-    resp = finish_upload(client, client.post("/add", data=data, content_type="multipart/form-data"))
+    token = csrf_token(client)
+    data = {
+        "file": (io.BytesIO(b"Baku and Ankara signed a deal."), "deal.txt"),
+        "csrf_token": token,
+    }
+    resp = client.post("/add", data=data, content_type="multipart/form-data")
+    resp = finish_upload(client, resp)
     assert resp.status_code == 303 and resp.headers["Location"] == "/articles/deal"
     doc = json.dumps({"id": "j1", "title": "JSON one", "text": "News from Yerevan."}).encode()
     resp = client.post(
-        "/add", data={"file": (io.BytesIO(doc), "one.json")}, content_type="multipart/form-data"
+        "/add",
+        data={"file": (io.BytesIO(doc), "one.json"), "csrf_token": token},
+        content_type="multipart/form-data",
     )
     assert finish_upload(client, resp).headers["Location"] == "/articles/j1"
     assert app.config["FAKE_ENGINE"].calls == 2
 
 
 def test_upload_errors_are_clear(app, client):
+    token = csrf_token(client)
     resp = client.post(
         "/add",
-        data={"file": (io.BytesIO(b"\x89PNG..."), "photo.png")},
+        data={"file": (io.BytesIO(b"\x89PNG..."), "photo.png"), "csrf_token": token},
         content_type="multipart/form-data",
     )
     assert resp.status_code == 400
     assert b"unsupported file type .png" in resp.data and b"Traceback" not in resp.data
-    resp = client.post("/add", data={"text": "   "})
+    resp = client.post("/add", data={"text": "   ", "csrf_token": token})
     assert resp.status_code == 400 and b"paste an article" in resp.data
     resp = client.post(
         "/add",
-        data={"file": (io.BytesIO(b"{not json"), "x.json")},
+        data={"file": (io.BytesIO(b"{not json"), "x.json"), "csrf_token": token},
         content_type="multipart/form-data",
     )
     assert resp.status_code == 400 and b"invalid JSON" in resp.data
@@ -253,14 +264,22 @@ def test_upload_errors_are_clear(app, client):
 
 def test_upload_past_the_limit_is_413(app, client):
     big = io.BytesIO(b"Yerevan. " * (app.config["MAX_CONTENT_LENGTH"] // 9 + 10))
-    resp = client.post("/add", data={"file": (big, "big.txt")}, content_type="multipart/form-data")
+    resp = client.post(
+        "/add",
+        data={"file": (big, "big.txt"), "csrf_token": csrf_token(client)},
+        content_type="multipart/form-data",
+    )
     assert resp.status_code == 413
     assert b"larger than the limit of 5.0 MB" in resp.data and b"Traceback" not in resp.data
 
 
 def test_long_pasted_text_is_accepted_up_to_the_limit(client):
     text = "Yerevan. " + "Talks went on. " * 50_000  # ~750 KB, over Flask's 500 KB form default
-    resp = client.post("/add", data={"text": text}, content_type="multipart/form-data")
+    resp = client.post(
+        "/add",
+        data={"text": text, "csrf_token": csrf_token(client)},
+        content_type="multipart/form-data",
+    )
     assert finish_upload(client, resp, timeout=60).status_code == 303
 
 
@@ -272,8 +291,10 @@ def test_engine_is_created_once(app, client):
         return app.config["FAKE_ENGINE"]
 
     app.config["ENGINE"] = factory
+    token = csrf_token(client)
     for text in ("One in Baku.", "Two in Ankara."):
-        assert finish_upload(client, client.post("/add", data={"text": text})).status_code == 303
+        resp = client.post("/add", data={"text": text, "csrf_token": token})
+        assert finish_upload(client, resp).status_code == 303
     assert made == [1]
 
 

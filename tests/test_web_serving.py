@@ -17,9 +17,10 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
-from conftest import SAMPLE_PLACES, FakeEngine, build_result, finish_upload
+from conftest import SAMPLE_PLACES, FakeEngine, build_result, csrf_token, finish_upload
 
 from geomap.errors import GeocodingError
 from geomap.models import Article, Place, Resolution
@@ -73,11 +74,9 @@ def test_upload_answers_at_once_and_pages_stay_readable_while_it_parses(app, cli
     engine = GatedEngine()
     app.config["ENGINE"] = lambda: engine
     answers: list = []
-    poster = threading.Thread(
-        target=lambda: answers.append(
-            app.test_client().post("/add", data={"text": "Rain fell on Baku all day."})
-        )
-    )
+    other = app.test_client()
+    form = {"text": "Rain fell on Baku all day.", "csrf_token": csrf_token(other)}
+    poster = threading.Thread(target=lambda: answers.append(other.post("/add", data=form)))
     poster.start()
     poster.join(timeout=10)  # parsing on the request thread would hold it 30 s
     assert not poster.is_alive() and answers[0].status_code == 303
@@ -100,6 +99,7 @@ def test_upload_answers_at_once_and_pages_stay_readable_while_it_parses(app, cli
         "parsed": 0,
         "articles": [],
         "errors": [],
+        "notices": [],
         "url": None,
     }
     engine.gate.release()
@@ -119,7 +119,9 @@ def test_progress_counts_the_articles_of_an_upload(app, client):
         [{"id": f"m{i}", "title": f"Story {i}", "text": f"Talks {i} in Yerevan."} for i in range(3)]
     ).encode()
     resp = client.post(
-        "/add", data={"file": (io.BytesIO(doc), "three.json")}, content_type="multipart/form-data"
+        "/add",
+        data={"file": (io.BytesIO(doc), "three.json"), "csrf_token": csrf_token(client)},
+        content_type="multipart/form-data",
     )
     location = resp.headers["Location"]
     engine.gate.release()
@@ -133,9 +135,32 @@ def test_progress_counts_the_articles_of_an_upload(app, client):
     assert engine.calls == 3
 
 
+def test_two_queued_uploads_with_one_id_are_both_kept(app, client):
+    """The free id is chosen when the job stores, not when it is queued: two uploads of one
+    id waiting together would otherwise both take it, and the second replace the first."""
+    engine = GatedEngine()
+    app.config["ENGINE"] = lambda: engine
+    token = csrf_token(client)
+    answers = []
+    for text in ("First story in Baku.", "Second story in Ankara."):
+        doc = json.dumps({"id": "dup", "title": "Dup", "text": text}).encode()
+        data = {"file": (io.BytesIO(doc), "dup.json"), "csrf_token": token}
+        answers.append(client.post("/add", data=data, content_type="multipart/form-data"))
+    engine.gate.release(2)
+    first, second = (finish_upload(client, a) for a in answers)
+    assert first.headers["Location"] == "/articles/dup"
+    assert second.headers["Location"] == "/articles/dup-2"
+    notice = client.get("/articles/dup-2").get_data(as_text=True)
+    assert "stored as &#39;dup-2&#39;" in notice
+    with Store(app.config["DATABASE"]) as store:
+        texts = {s.article.id: s.article.text for s in store.articles()}
+    assert texts["dup"] == "First story in Baku." and texts["dup-2"] == "Second story in Ankara."
+
+
 def test_a_failed_job_shows_its_error(app, client):
     app.config["ENGINE"] = FailingEngine
-    resp = client.post("/add", data={"text": "Nothing will come of Ankara."})
+    form = {"text": "Nothing will come of Ankara.", "csrf_token": csrf_token(client)}
+    resp = client.post("/add", data=form)
     page = finish_upload(client, resp)
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'data-state="failed"' in html
@@ -173,9 +198,11 @@ def test_a_full_queue_refuses_with_503_and_keeps_the_text(
         }
     )
     client = app.test_client()
-    first = client.post("/add", data={"text": "First in Baku."})
+    token = csrf_token(client)
+    first = client.post("/add", data={"text": "First in Baku.", "csrf_token": token})
     assert first.status_code == 303
-    busy = client.post("/add", data={"text": "Second in Ankara.", "title": "Kept"})
+    form = {"text": "Second in Ankara.", "title": "Kept", "csrf_token": token}
+    busy = client.post("/add", data=form)
     assert busy.status_code == 503 and busy.headers["Retry-After"] == "30"
     html = busy.get_data(as_text=True)
     assert "The server is busy" in html and "Second in Ankara." in html and 'value="Kept"' in html
@@ -201,10 +228,19 @@ def test_concurrent_uploads_on_waitress_are_stored_exactly_once(app, basemap_dir
 
         def upload(text: str) -> None:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            body = f"text={text.replace(' ', '+').replace(':', '%3A')}"
-            conn.request(
-                "POST", "/add", body, {"Content-Type": "application/x-www-form-urlencoded"}
-            )
+            conn.request("GET", "/add")  # the form: its token and the session cookie
+            form = conn.getresponse()
+            html = form.read().decode("utf-8")
+            cookie = form.getheader("Set-Cookie", "").split(";")[0]
+            token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+            assert token and cookie
+            body = urlencode({"text": text, "csrf_token": token.group(1)})
+            headers = {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Cookie": cookie,
+                "Origin": base,
+            }
+            conn.request("POST", "/add", body, headers)
             resp = conn.getresponse()
             resp.read()
             assert resp.status == 303

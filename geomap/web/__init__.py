@@ -5,9 +5,10 @@ store), ``TILES`` (None = offline Natural Earth base layer), ``MAX_CONTENT_LENGT
 (uploads, 5 MB by default), ``ENGINE`` (a zero-argument factory for the parsing
 engine, called once, lazily, on the first upload), ``BASEMAP_DIR`` (where the base
 layer is cached), ``MAP_PAGE_PLACES`` (above this many places the map loads each
-view's places from the server instead of embedding them all; 5000), ``MAX_QUEUED_JOBS``
-and ``MAX_QUEUED_BYTES`` (uploads, and characters of their text, waiting to be parsed
-before more are refused with 503; 1000 and 64 MB).
+view's places from the server instead of embedding them all; 5000), ``TRUSTED_HOSTS``
+(host names the app answers to besides the loopback ones; see geomap.web.security),
+``MAX_QUEUED_JOBS`` and ``MAX_QUEUED_BYTES`` (uploads, and characters of their text,
+waiting to be parsed before more are refused with 503; 1000 and 64 MB).
 
 Uploads are parsed by one background thread per app (geomap.web.jobs); the map page and
 ``/places.geojson`` are kept per store revision and revalidated by ETag (geomap.web.caching).
@@ -63,7 +64,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         "cache": StoreCache(),
     }
 
-    from geomap.web import api, pages, vendor
+    from geomap.web import api, pages, security, vendor
+
+    security.init_app(app)  # host names, origins, body sizes, script nonces: checked first
 
     app.register_blueprint(pages.bp)
     app.register_blueprint(api.bp)
@@ -147,8 +150,13 @@ def compress(response: Response) -> Response:
 def content_policy() -> str:
     """Only the server's own scripts and data (plus tiles when configured) may load.
 
-    Folium writes inline scripts, hence 'unsafe-inline'; every text in them is escaped.
+    Inline scripts (folium writes some) run only with this response's nonce, which every
+    <script> tag of our templates carries, so markup injected into a page cannot run.
+    Styles keep 'unsafe-inline': Leaflet and folium set inline styles and <style> blocks,
+    and a style cannot run code.
     """
+    from geomap.web.security import csp_nonce
+
     images = "'self' data:"
     tiles = current_app.config.get("TILES")
     if tiles:
@@ -161,7 +169,7 @@ def content_policy() -> str:
         if parts.scheme in ("http", "https") and parts.hostname:
             images += f" {parts.scheme}://{parts.netloc}"
     return (
-        "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+        f"default-src 'self'; script-src 'self' 'nonce-{csp_nonce()}'; "
         "style-src 'self' 'unsafe-inline'; "
         f"img-src {images}; connect-src 'self'; object-src 'none'; base-uri 'self'; "
         "form-action 'self'; frame-ancestors 'self'"

@@ -1,9 +1,11 @@
 """Editing: editors log in, correct mentions (as rules, see geomap/corrections.py) and undo.
 
-Two ways to be an editor: the pages use a login form and Flask's signed session cookie,
-with a CSRF token (Flask-WTF) on every state-changing request made with that cookie; the
-JSON API takes ``Authorization: Bearer TOKEN`` (the token ``geomap editors add`` printed)
-and no cookie, so it needs no CSRF token. Reading stays open to everyone.
+Two ways to be an editor: the pages use a login form and Flask's signed session cookie;
+the JSON API takes ``Authorization: Bearer TOKEN`` (the token ``geomap editors add``
+printed) and no cookie, so it needs no CSRF token. Every other state-changing request (the
+editing forms, the add form, anyone's, logged in or not) needs a CSRF token (Flask-WTF),
+kept in the session cookie, which anonymous visitors get too. Reading stays open to
+everyone.
 
 Statuses: 401 when no editor is named (no cookie login, no token), 403 for a wrong token
 or login, 400 for a cookie request without a valid CSRF token or a malformed body. In
@@ -28,7 +30,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response
 
 from geomap.corrections import (
@@ -47,16 +49,18 @@ from geomap.corrections import (
 )
 from geomap.errors import GeocodingError, InputError
 from geomap.web import get_store
+from geomap.web.security import STATE_CHANGING
 
 bp = Blueprint("edit", __name__)
 csrf = CSRFProtect()
-STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
 MAX_NOTE = 2000
 
 
 def init_app(app: Flask) -> None:
     """Sessions, CSRF and the editing routes. ``SECRET_KEY`` comes from the config or
-    ``GEOMAP_SECRET_KEY``; without one, a random key per process (logins end on restart)."""
+    ``GEOMAP_SECRET_KEY``; without one, a random key per process (logins and open forms end
+    on restart). Every visitor's form token lives in the signed session cookie."""
     import os
 
     if not app.config.get("SECRET_KEY"):
@@ -85,23 +89,30 @@ def _editing() -> bool:
 
 
 def _bearer_only() -> bool:
-    """An API call that authenticates with a token and carries no session cookie."""
+    """An API call without a session cookie: the API knows an editor only by the bearer
+    token, which another site cannot make a browser send, and answers 401 without one."""
     cookie = current_app.config.get("SESSION_COOKIE_NAME", "session")
-    return (
-        request.path.startswith("/api/")
-        and "Authorization" in request.headers
-        and cookie not in request.cookies
-    )
+    return request.path.startswith("/api/") and cookie not in request.cookies
 
 
 def csrf_guard() -> None:
-    """CSRF on every state-changing request a logged-in session makes, and on the editing
-    forms themselves (login included); bearer-token API calls are exempt."""
-    if request.method not in STATE_CHANGING or _bearer_only():
+    """CSRF on every state-changing request, logged in or not (an anonymous upload can
+    replace nothing, but another site must not add articles in a visitor's name either);
+    bearer-token API calls without a cookie are exempt, and a request no view answers
+    keeps its 404 or 405."""
+    if (
+        request.method not in STATE_CHANGING
+        or _bearer_only()
+        or request.routing_exception is not None
+    ):
         return
-    editing_form = request.blueprint == bp.name and not request.path.startswith("/api/")
-    if session.get("editor") or editing_form:
+    try:
         csrf.protect()
+    except CSRFError as exc:
+        abort(
+            400,
+            description=f"{exc.description} Reload the page and send the form again.",
+        )
 
 
 def current_editor() -> str | None:

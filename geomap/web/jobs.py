@@ -49,6 +49,7 @@ class Job:
     stored: tuple[str, ...] = ()  # ids of the articles the store now holds
     size: int = 0  # characters of text to parse (counted against MAX_QUEUED_BYTES)
     errors: tuple[str, ...] = ()
+    notices: tuple[str, ...] = ()  # ids changed so that nothing stored is replaced
     created: float = field(default_factory=time.time)
 
     @property
@@ -63,6 +64,7 @@ class Job:
             "parsed": self.parsed,
             "articles": list(self.stored),
             "errors": list(self.errors),
+            "notices": list(self.notices),
         }
 
 
@@ -116,6 +118,7 @@ class JobQueue:
     def _run(self, job_id: str, articles: list[Article]) -> None:
         from geomap.store import ingest
         from geomap.web import get_store, parse_articles
+        from geomap.web.pages import unclaimed_ids
 
         self._update(job_id, state="parsing")
         parsed = 0
@@ -129,7 +132,10 @@ class JobQueue:
 
         try:
             with self.app.app_context():
-                report = ingest(get_store(), parse_articles, articles, on_article=step)
+                store = get_store()
+                articles, notices = unclaimed_ids(store, articles)
+                self._update(job_id, notices=tuple(notices))
+                report = ingest(store, parse_articles, articles, on_article=step)
         except GeomapError as exc:
             self._update(job_id, state="failed", errors=(str(exc),))
             return

@@ -12,6 +12,7 @@ from flask import (
     Blueprint,
     abort,
     current_app,
+    flash,
     make_response,
     redirect,
     render_template,
@@ -20,11 +21,13 @@ from flask import (
 )
 from werkzeug.wrappers import Response
 
+from geomap import viewport
 from geomap.articles import parse_upload, split_date_prefix
 from geomap.errors import InputError
 from geomap.filters import Filters, Histogram, histogram
 from geomap.mapview import LABELS, MapOptions, MapUrls, build_map, render_parts, store_map
 from geomap.models import Article, Resolution
+from geomap.store import Store
 from geomap.web import get_store
 from geomap.web.caching import conditional, etag, visitor
 from geomap.web.jobs import Job, JobQueue, QueueFull
@@ -72,6 +75,7 @@ class MapPage:
     panel: FilterPanel
     has_places: bool
     label: str
+    viewport: bool  # the map loads its views from the server
 
 
 def page_settings() -> tuple[Any, ...]:
@@ -88,6 +92,8 @@ def index() -> Response:
     who = visitor()
 
     def respond(page: MapPage) -> Response:
+        if page.viewport:
+            viewport.warm(get_store().url)  # the world views, computed while the page travels
         html = render_template(
             "map.html",
             parts=page.parts,
@@ -134,7 +140,9 @@ def map_page() -> MapPage:
         options.shown = counts["places"]
     else:
         parts = render_parts(store_map(store, map_urls(), options))
-    return MapPage(parts, counts, filter_panel(filters), options.shown > 0, label)
+    return MapPage(
+        parts, counts, filter_panel(filters), options.shown > 0, label, bool(options.viewport)
+    )
 
 
 # -- analyst filters -------------------------------------------------------------------------------
@@ -332,6 +340,34 @@ def pasted_article(text: str, title: str) -> Article:
     )
 
 
+def unclaimed_ids(store: Store, new: list[Article]) -> tuple[list[Article], list[str]]:
+    """An upload never replaces a stored article (any web page could make a visitor's
+    browser send one): an id the store holds with other content is changed to the first
+    free ``<id>-2``, ``<id>-3``... (or the one holding this very content), with a notice
+    saying so. The same id with the same content is left alone: ingest skips it. Replacing
+    an article stays the CLI's ``geomap ingest``. Called by the upload jobs' one thread
+    just before it stores, so two queued uploads with one id cannot both take it."""
+    out: list[Article] = []
+    notices: list[str] = []
+    taken: set[str] = set()
+    for article in new:
+        chosen = article
+        n = 1
+        while chosen.id in taken or (
+            store.article(chosen.id) is not None and not store.is_unchanged(chosen)
+        ):
+            n += 1
+            chosen = replace(article, id=f"{article.id}-{n}")
+        if chosen.id != article.id:
+            notices.append(
+                f"The store already has an article {article.id!r} with other content: "
+                f"this upload was stored as {chosen.id!r}, and {article.id!r} is unchanged."
+            )
+        taken.add(chosen.id)
+        out.append(chosen)
+    return out, notices
+
+
 def jobs() -> JobQueue:
     queue: JobQueue = current_app.extensions["geomap"]["jobs"]
     return queue
@@ -391,6 +427,8 @@ def job(job_id: str) -> Response:
         )
     target = job_target(found)
     if found.state == "done" and not found.errors and target is not None:
+        for notice in found.notices:  # shown on the article's page
+            flash(notice)
         response = redirect(target, code=303)
     else:
         html = render_template("job.html", job=found, target=target, refresh=JOB_REFRESH_SECONDS)
