@@ -134,13 +134,19 @@ def compress(response: Response) -> Response:
     data = response.get_data()
     if len(data) < MIN_COMPRESS:
         return response
-    key = (len(data), hash(data))
-    packed = _GZIP_CACHE.get(key)
-    if packed is None:
-        packed = gzip.compress(data, compresslevel=5)
-        if len(_GZIP_CACHE) > 16:
-            _GZIP_CACHE.clear()
-        _GZIP_CACHE[key] = packed
+    if response.mimetype == "text/html":
+        # a page carries its own script nonce, so it is never sent twice: compressed fast
+        # (a 400 kB map page: 5 ms at level 1 against 14 ms at 5, for 13 % more bytes)
+        packed = gzip.compress(data, compresslevel=1)
+    else:
+        key = (len(data), hash(data))
+        kept = _GZIP_CACHE.get(key)
+        if kept is None:
+            kept = gzip.compress(data, compresslevel=5)
+            if len(_GZIP_CACHE) > 16:
+                _GZIP_CACHE.clear()
+            _GZIP_CACHE[key] = kept
+        packed = kept
     response.set_data(packed)
     response.headers["Content-Encoding"] = "gzip"
     response.vary.add("Accept-Encoding")
