@@ -36,7 +36,18 @@ class GeomapGroup(click.Group):
             ctx.exit(2)
 
 
-@click.group(cls=GeomapGroup, context_settings={"help_option_names": ["-h", "--help"]})
+EXIT_STATUS = """\b
+Exit status: 0 done; 1 invalid settings, or geomap gazetteer check found errors; 2 an
+input failed, a bad option, or the store or a data file could not be used; 3 finished,
+but the online geocoder failed for some names (kept unresolved; geomap resolve
+--retry-unresolved asks again)."""
+
+
+@click.group(
+    cls=GeomapGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EXIT_STATUS,
+)
 @click.option("--config", type=click.Path(dir_okay=False), help="A geomap.toml settings file.")
 @click.version_option(package_name="geomap")
 @click.pass_context

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from geomap.backends import redact
 from geomap.cli_store import DB_OPTION
 from geomap.corrections import SCOPES
 from geomap.errors import InputError
@@ -32,9 +33,9 @@ def _settings(ctx: click.Context, db: str | None) -> Any:
 def _store(settings: Any) -> Any:
     from geomap.store import Store
 
-    if not settings.db_path.exists():
-        raise InputError(f"{settings.db_path}: no such store; run geomap ingest first")
-    return Store(settings.db_path)
+    if not Store.exists(settings.db_url):
+        raise InputError(f"{redact(settings.db_url)}: no such store; run geomap ingest first")
+    return Store.open(settings.db_url)
 
 
 def _reapply(settings: Any, store: Any, rules: list[Any]) -> list[str]:
@@ -234,7 +235,7 @@ def import_corrections(ctx: click.Context, file: str, db: str | None) -> None:
         raise InputError(f"{file}: invalid JSON ({exc})") from exc
     rules = import_document(doc, file)
     settings = _settings(ctx, db)
-    with Store(settings.db_path) as store:
+    with Store.open(settings.db_url) as store:
         added = [x for x in (store.add_correction(r) for r in rules) if x is not None]
         changed = _reapply(settings, store, added)
     click.echo(
@@ -271,9 +272,9 @@ def add_editor(ctx: click.Context, name: str, db: str | None) -> None:
     from geomap.store import Store
 
     settings = _settings(ctx, db)
-    with Store(settings.db_path) as store:
+    with Store.open(settings.db_url) as store:
         token = create(store, name)
-    click.echo(f"editor {name!r} added to {settings.db_path}; the token (shown only once):")
+    click.echo(f"editor {name!r} added to {redact(settings.db_url)}; the token (shown only once):")
     click.echo(token)
 
 

@@ -74,7 +74,7 @@ def eval_command(
     if with_corrections:
         from geomap.corrections import eval_corrections
 
-        click.echo(eval_corrections(settings.db_path, engine.parse, as_json=as_json))
+        click.echo(eval_corrections(settings.db_url, engine.parse, as_json=as_json))
 
     def population_of(geonameid: int) -> int | None:
         found = engine.offline.get(f"geonames:{geonameid}")

@@ -8,27 +8,9 @@ from typing import Any
 
 import click
 
-from geomap.errors import ConfigError, GeocoderUnavailable, GeomapError
+from geomap.cli_parse import GEOCODER_EXIT, geocoder_options
+from geomap.errors import ConfigError, GeocodingError, GeomapError
 from geomap.models import Candidate
-
-_GEOCODER = click.option(
-    "--geocoder",
-    type=click.Choice(["none", "nominatim", "photon"]),
-    default=None,
-    help="Online geocoder to ask (default: GEOMAP_GEOCODER, else none).",
-)
-_GEOCODER_URL = click.option(
-    "--geocoder-url",
-    default=None,
-    metavar="URL",
-    help="Scheme and host[:port] of the service, e.g. http://127.0.0.1:8080 (default: public).",
-)
-_USER_AGENT = click.option(
-    "--user-agent",
-    default=None,
-    metavar="UA",
-    help="User-Agent sent to the geocoder; Nominatim requires a real one.",
-)
 
 
 def clean(text: Any, width: int = 40) -> str:
@@ -77,9 +59,7 @@ def print_table(title: str, found: list[Candidate]) -> None:
 
 @click.command()
 @click.argument("name")
-@_GEOCODER
-@_GEOCODER_URL
-@_USER_AGENT
+@geocoder_options(threshold=False)
 @click.option("--limit", type=click.IntRange(1, 100), default=10, show_default=True)
 @click.option(
     "--layer",
@@ -92,18 +72,14 @@ def print_table(title: str, found: list[Candidate]) -> None:
 def geocode(
     ctx: click.Context,
     name: str,
-    geocoder: str | None,
-    geocoder_url: str | None,
-    user_agent: str | None,
     limit: int,
     layers: tuple[str, ...],
+    **flags: Any,
 ) -> None:
     """Show the candidates each layer (curated, offline, online) returns for NAME."""
     from geomap.cli import settings_from
 
-    settings = settings_from(
-        ctx, geocoder=geocoder, geocoder_url=geocoder_url, user_agent=user_agent
-    )
+    settings = settings_from(ctx, **flags)
     failed = False
 
     def layer(title: str, build: Any) -> None:
@@ -154,24 +130,20 @@ def geocode(
 )
 @click.option("--db", type=click.Path(dir_okay=False), default=None, help="The SQLite store.")
 @click.option("--article", default=None, metavar="ID", help="Only this article's mentions.")
-@_GEOCODER
-@_GEOCODER_URL
-@_USER_AGENT
+@geocoder_options
 @click.pass_context
 def resolve(
     ctx: click.Context,
     retry_unresolved: bool,
     db: str | None,
     article: str | None,
-    geocoder: str | None,
-    geocoder_url: str | None,
-    user_agent: str | None,
+    **flags: Any,
 ) -> None:
     """Place stored mentions that are still unresolved, using the online geocoder.
 
-    Only what the geocoder places is written; a failed look-up changes nothing in
-    the store, so the command can simply be run again later. Exit status 2 when
-    some look-ups failed.
+    Only what the geocoder places is written; a failed look-up (service unavailable, or
+    an answer it cannot use) changes nothing in the store, so the command can simply be
+    run again later. Exit status 3 when some look-ups failed.
     """
     from geomap.cli import settings_from
     from geomap.gazetteer.geocoders import build_online_layer, online_resolution
@@ -179,9 +151,7 @@ def resolve(
 
     if not retry_unresolved:
         raise click.UsageError("nothing to do: pass --retry-unresolved")
-    settings = settings_from(
-        ctx, db=db, geocoder=geocoder, geocoder_url=geocoder_url, user_agent=user_agent
-    )
+    settings = settings_from(ctx, db=db, **flags)
     layer = build_online_layer(settings)
     if layer is None:
         raise ConfigError(
@@ -205,7 +175,7 @@ def resolve(
                 new = online_resolution(
                     layer, res, threshold=settings.threshold, countries=countries[m.article_id]
                 )
-            except GeocoderUnavailable as exc:
+            except GeocodingError as exc:  # down, or an answer it cannot use
                 failed += 1
                 click.echo(f"failed  {where}: {clean(exc, 200)}", err=True)
                 continue
@@ -225,4 +195,4 @@ def resolve(
         f"(of {len(pending)} unresolved mentions)" + ("; run again later" if failed else "")
     )
     if failed:
-        ctx.exit(2)
+        ctx.exit(GEOCODER_EXIT)

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from geomap.errors import GeomapError
+
+if TYPE_CHECKING:
+    from geomap.gazetteer.geocoders import GeocoderTrouble
 
 
 def _engine(ctx: click.Context, progress: bool = True, **flags: Any):
@@ -18,11 +21,16 @@ def _engine(ctx: click.Context, progress: bool = True, **flags: Any):
     from geomap.pipeline import Engine
 
     settings = settings_from(ctx, **flags)
-    return Engine(settings, progress=progress, rules=rules_from(settings.db_path))
+    return Engine(settings, progress=progress, rules=rules_from(settings.db_url))
 
 
-def geocoder_options(fn):
-    """The online-geocoder flags (same names as GEOMAP_* and geomap.toml keys)."""
+GEOCODER_EXIT = 3  # the run finished, but the geocoder could not answer for some names
+
+
+def geocoder_options(fn: Any = None, *, threshold: bool = True) -> Any:
+    """The online-geocoder flags the README lists (same names as GEOMAP_* and geomap.toml
+    keys), for every command that may ask the geocoder; ``threshold=False`` leaves out
+    ``--threshold`` for commands that only list candidates."""
     options = [
         click.option(
             "--geocoder",
@@ -34,10 +42,15 @@ def geocoder_options(fn):
         click.option(
             "--geocoder-url",
             default=None,
-            help="Scheme and host[:port] of the geocoder (GEOMAP_GEOCODER_URL).",
+            metavar="URL",
+            help="Scheme and host[:port] of the geocoder, e.g. http://127.0.0.1:8080 "
+            "(GEOMAP_GEOCODER_URL; default: the public service).",
         ),
         click.option(
-            "--user-agent", default=None, help="User-Agent for the geocoder; required by Nominatim."
+            "--user-agent",
+            default=None,
+            metavar="UA",
+            help="User-Agent for the geocoder (GEOMAP_USER_AGENT); required by Nominatim.",
         ),
         click.option(
             "--geocoder-min-delay",
@@ -49,18 +62,39 @@ def geocoder_options(fn):
             "--geocoder-timeout",
             type=float,
             default=None,
-            help="Seconds before a geocoder request times out (default 10).",
-        ),
-        click.option(
-            "--threshold",
-            type=float,
-            default=None,
-            help="Confidence below which a mention is left unresolved (default 0.35).",
+            help="Seconds a geocoder request may take in all, however slowly the answer "
+            "comes (default 10).",
         ),
     ]
-    for option in reversed(options):
-        fn = option(fn)
-    return fn
+    if threshold:
+        options.append(
+            click.option(
+                "--threshold",
+                type=float,
+                default=None,
+                help="Confidence below which a mention is left unresolved (default 0.35).",
+            )
+        )
+
+    def decorate(f: Any) -> Any:
+        for option in reversed(options):
+            f = option(f)
+        return f
+
+    return decorate if fn is None else decorate(fn)
+
+
+def report_geocoder_trouble(
+    ctx: click.Context, trouble: GeocoderTrouble, *, failed_inputs: int
+) -> None:
+    """Say on stderr for how many names the geocoder failed; exit 2 when inputs failed,
+    else 3 when the geocoder did (the run itself finished and kept what it found)."""
+    for line in trouble.lines():
+        click.echo(f"geomap: {line}", err=True)
+    if failed_inputs:
+        ctx.exit(2)
+    if trouble:
+        ctx.exit(GEOCODER_EXIT)
 
 
 @click.command()
@@ -101,7 +135,8 @@ def parse(
 ) -> None:
     """Find and resolve the places in FILES (.txt, .html, .json, .jsonl, folders, or - for
     stdin) and print them; nothing is stored. The store's corrections apply. Exit status 2
-    if any input failed."""
+    if any input failed, else 3 if the online geocoder failed for some names (they are
+    printed as unresolved, with the reason)."""
     from geomap.articles import iter_articles
     from geomap.cli import settings_from
     from geomap.errors import InputError
@@ -127,7 +162,7 @@ def parse(
         ensure_index(settings.index_file, progress=True)  # once here, not in every worker
         from geomap.corrections import rules_from
 
-        rules = rules_from(settings.db_path)
+        rules = rules_from(settings.db_url)
         parsed = (
             p
             for batch in parse_parallel(settings, good, n_workers, rules=rules)
@@ -143,8 +178,9 @@ def parse(
         click.echo(json.dumps(result_to_json(result), ensure_ascii=False, indent=indent))
     else:
         click.echo(json.dumps(result_to_geojson(result), ensure_ascii=False, indent=indent))
-    if errors:
-        ctx.exit(2)
+    from geomap.gazetteer.geocoders import GeocoderTrouble
+
+    report_geocoder_trouble(ctx, GeocoderTrouble.of(resolutions), failed_inputs=len(errors))
 
 
 @click.group()

@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+from geomap.cli_parse import geocoder_options, report_geocoder_trouble
+
+if TYPE_CHECKING:
+    from geomap.gazetteer.geocoders import GeocoderTrouble
 
 DB_OPTION = click.option(
     "--db",
@@ -56,8 +61,9 @@ def ingest_paths(
     workers: int | None = None,
     scheduler: str | None = None,
     batch_size: int = 16,
-) -> int:
-    """Parse and store PATHS; one stderr line per failed input. Returns the failure count."""
+) -> tuple[int, GeocoderTrouble]:
+    """Parse and store PATHS; one stderr line per failed input. Returns the count of failed
+    inputs and the names the online geocoder failed for."""
     from tqdm import tqdm
 
     from geomap.articles import load_articles
@@ -95,13 +101,16 @@ def ingest_paths(
         f"the store {name} holds {counts['articles']} articles, "
         f"{counts['places']} places, {counts['mentions']} mentions"
     )
-    return failed
+    from geomap.gazetteer.geocoders import GeocoderTrouble
+
+    return failed, report.geocoder or GeocoderTrouble()
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True)
 @DB_OPTION
 @scale_options
+@geocoder_options
 @click.pass_context
 def ingest(
     ctx: click.Context,
@@ -110,18 +119,20 @@ def ingest(
     workers: int | None,
     scheduler: str | None,
     batch_size: int,
+    **flags: Any,
 ) -> None:
     """Find the places in PATHS (files or folders of .txt, .html, .json, .jsonl; - for stdin)
     and keep them in the store. Unchanged articles are skipped; changed ones replaced.
     Parses on all cores (--workers) or a Dask cluster (--scheduler).
-    Exit status 2 if any input failed."""
+    Exit status 2 if any input failed, else 3 if the online geocoder failed for some names
+    (stored as unresolved: geomap resolve --retry-unresolved asks again)."""
     from geomap.cli import settings_from
 
-    settings = settings_from(ctx, db=db)
-    if ingest_paths(
+    settings = settings_from(ctx, db=db, **flags)
+    failed, trouble = ingest_paths(
         ctx, settings, paths, workers=workers, scheduler=scheduler, batch_size=batch_size
-    ):
-        ctx.exit(2)
+    )
+    report_geocoder_trouble(ctx, trouble, failed_inputs=failed)
 
 
 def serve_hosts(host: str, given: tuple[str, ...], configured: str | None) -> list[str]:
@@ -175,6 +186,7 @@ THREADS = 8  # request threads of geomap serve
     "(repeatable; '.example.org' takes its subdomains too; GEOMAP_TRUSTED_HOSTS, "
     "comma-separated). Requests naming another host get 400 (DNS rebinding).",
 )
+@geocoder_options
 @click.pass_context
 def serve(
     ctx: click.Context,
@@ -187,15 +199,17 @@ def serve(
     threads: int,
     debug: bool,
     trusted_host: tuple[str, ...],
+    **flags: Any,
 ) -> None:
     """Ingest PATHS (if any), then serve the map on http://HOST:PORT/ (the waitress WSGI
-    server; uploads are parsed on a background thread while pages keep being served)."""
+    server; uploads are parsed on a background thread while pages keep being served). The
+    geocoder flags apply to PATHS and to the articles added in the browser."""
     from geomap.cli import settings_from
     from geomap.errors import InputError
     from geomap.mapview import tile_layer
     from geomap.web import create_app
 
-    settings = settings_from(ctx, db=db, tiles=tiles)
+    settings = settings_from(ctx, db=db, tiles=tiles, **flags)
     if settings.tiles:
         tile_layer(settings.tiles)  # a bad template fails now, not on the first page
     if debug and host not in LOOPBACK:
@@ -211,9 +225,12 @@ def serve(
                     f"--host {host}: editing is on and {settings.db_path} has no editor; "
                     "run geomap editors add NAME first, or serve with --read-only"
                 )
-    failed = ingest_paths(ctx, settings, paths) if paths else 0
-    if failed:
-        click.echo(f"geomap: {failed} inputs failed; serving what was stored", err=True)
+    if paths:
+        failed, trouble = ingest_paths(ctx, settings, paths)
+        for line in trouble.lines():
+            click.echo(f"geomap: {line}", err=True)
+        if failed:
+            click.echo(f"geomap: {failed} inputs failed; serving what was stored", err=True)
     if host not in LOOPBACK:
         click.echo(
             f"geomap: warning: listening on {host}: anyone who can reach this machine "

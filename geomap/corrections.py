@@ -606,14 +606,14 @@ def place_lookup(
 # -- the store side: rules of a store, re-resolving what a rule touches, editors -------------
 
 
-def rules_from(db_path: Any) -> list[Correction]:
-    """The active rules of the store at ``db_path`` (none when there is no store yet:
-    reading rules never creates a database)."""
+def rules_from(db_url: Any) -> list[Correction]:
+    """The active rules of the store at ``db_url`` (an SQLite path or a PostgreSQL URL; none
+    when there is no SQLite store yet: reading rules never creates a database)."""
     from geomap.store import Store
 
-    if str(db_path) != ":memory:" and not Path(db_path).exists():
+    if not Store.exists(db_url):
         return []
-    with Store(db_path) as store:
+    with Store.open(db_url) as store:
         return store.corrections(active_only=True)
 
 
@@ -735,13 +735,13 @@ def submit_correction(
     return stored
 
 
-def eval_corrections(db_path: Any, parse: Callable[[list[Article]], Any], as_json: bool) -> str:
-    """``geomap eval --corrections``: the agreement report for the store at ``db_path``."""
+def eval_corrections(db_url: Any, parse: Callable[[list[Article]], Any], as_json: bool) -> str:
+    """``geomap eval --corrections``: the agreement report for the store at ``db_url``."""
     from geomap.store import Store
 
-    if not Path(db_path).exists():
-        raise InputError(f"{db_path}: no such store")
-    with Store(db_path) as store:
+    if not Store.exists(db_url):
+        raise InputError(f"{db_url}: no such store")
+    with Store.open(db_url) as store:
         results = score_corrections(store.corrections(), store.article, parse)
     if not as_json:
         return format_agreements(results)

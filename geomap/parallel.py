@@ -12,11 +12,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geomap.config import Settings
 from geomap.errors import GeomapError, InputError
 from geomap.models import Article, Resolution
+
+if TYPE_CHECKING:
+    from geomap.gazetteer.geocoders import GeocoderTrouble
 
 Parsed = tuple[Article, list[Resolution]]
 # below this many articles a single process wins: each worker first spends ~2-5 s loading
@@ -52,6 +55,9 @@ class BatchResult:
     parsed: list[Parsed] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     statuses: dict[str, str] = field(default_factory=dict)  # when the worker stored it
+    # the names the online geocoder failed for, counted before a cluster worker stores the
+    # parses and sends them back empty (None: no geocoder)
+    geocoder: GeocoderTrouble | None = None
 
 
 def parse_batch(engine: Any, articles: list[Article]) -> BatchResult:
@@ -59,14 +65,16 @@ def parse_batch(engine: Any, articles: list[Article]) -> BatchResult:
     out = BatchResult()
     try:
         out.parsed = [(a, list(r)) for a, r in engine.iter_parse(articles)]
-        return out
     except GeomapError:
-        pass
-    for article in articles:
-        try:
-            out.parsed.extend((a, list(r)) for a, r in engine.iter_parse([article]))
-        except GeomapError as exc:
-            out.errors.append(f"{article.source or article.id}: {exc}")
+        for article in articles:
+            try:
+                out.parsed.extend((a, list(r)) for a, r in engine.iter_parse([article]))
+            except GeomapError as exc:
+                out.errors.append(f"{article.source or article.id}: {exc}")
+    if getattr(engine, "online", None) is not None:
+        from geomap.gazetteer.geocoders import GeocoderTrouble
+
+        out.geocoder = GeocoderTrouble.of(r for _, rs in out.parsed for r in rs)
     return out
 
 
@@ -156,6 +164,9 @@ def ingest_articles(
 
     def take(result: BatchResult) -> None:
         report.errors.extend(result.errors)
+        if result.geocoder is not None:
+            earlier = report.geocoder
+            report.geocoder = result.geocoder if earlier is None else earlier + result.geocoder
         report.statuses.update(result.statuses or store.save_batch(result.parsed))
 
     if scheduler:

@@ -18,7 +18,7 @@ from typing import Any
 
 from geomap.config import Settings, load_settings
 from geomap.corrections import Correction, apply_rules, lexicon_names, place_lookup
-from geomap.errors import DataMissingError, GeocoderUnavailable
+from geomap.errors import DataMissingError, GeocodingError
 from geomap.extract import (
     COMMON_PREFIX,
     MODEL,
@@ -216,7 +216,7 @@ class Engine:
         return resolutions
 
     def _ask_online(self, resolutions: list[Resolution]) -> list[Resolution]:
-        from geomap.gazetteer.geocoders import online_resolution
+        from geomap.gazetteer.geocoders import failed_reason, online_resolution
 
         countries = {x.place.country for x in resolutions if x.place and x.place.country}
         focus = article_focus(resolutions, frame=False)
@@ -231,10 +231,8 @@ class Engine:
                         countries=countries,
                         focus=focus,
                     )
-                except GeocoderUnavailable as exc:
-                    r = Resolution(
-                        r.mention, None, r.confidence, f"{r.why}; geocoder unavailable: {exc}"
-                    )
+                except GeocodingError as exc:  # down, or an unusable answer: go on
+                    r = Resolution(r.mention, None, r.confidence, failed_reason(r.why, exc))
             out.append(r)
         return out
 

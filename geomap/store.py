@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from geomap.articles import content_hash
 from geomap.backends import Connection, PostgresConnection, connect, is_postgres_url
@@ -34,6 +34,9 @@ from geomap.export import feature_collection
 from geomap.filters import Filters, feed_of
 from geomap.models import Article, Focus, Geometry, Mention, ParseResult, Place, Resolution
 from geomap.resolve import article_focus
+
+if TYPE_CHECKING:
+    from geomap.gazetteer.geocoders import GeocoderTrouble
 
 # An SQL script (written for SQLite; the PostgreSQL connection translates its few DDL
 # words) or a function of the connection, for steps that differ between the databases.
@@ -343,6 +346,14 @@ class Store:
     def open(cls, url_or_path: str | Path) -> Store:
         """``postgresql://user@host/dbname`` opens PostgreSQL; anything else is an SQLite file."""
         return cls(url_or_path)
+
+    @staticmethod
+    def exists(url_or_path: str | Path) -> bool:
+        """Whether opening would find a store rather than create one: a PostgreSQL URL names
+        a database its server keeps (opening fails clearly if it does not); an SQLite store
+        is a file."""
+        url = str(url_or_path)
+        return url.startswith(("postgresql://", "postgres://", ":memory:")) or Path(url).exists()
 
     @property
     def dialect(self) -> str:
@@ -953,11 +964,17 @@ class Store:
     # -- viewport queries (scale): what one map view shows, for stores too big for a page -----
 
     def view_clusters(
-        self, box: tuple[float, float, float, float], cell: float
+        self,
+        box: tuple[float, float, float, float],
+        cell: float,
+        filters: Filters | None = None,
     ) -> list[ViewCluster]:
         """Places in ``box`` (west, south, east, north) smaller than ``cell`` degrees, grouped
-        by kind on a grid of ``cell``-degree squares: one row per (kind, square)."""
+        by kind on a grid of ``cell``-degree squares: one row per (kind, square). With
+        ``filters``, only places with a mention they select."""
         where, params = self.conn.bbox_filter("p", box)
+        selected, more = _selected_places(filters)
+        where, params = where + selected, [*params, *more]
         lon = "COALESCE(p.lon, (p.minx + p.maxx) / 2)"
         lat = "COALESCE(p.lat, (p.miny + p.maxy) / 2)"
         rows = self._query(
@@ -983,11 +1000,17 @@ class Store:
         ]
 
     def view_large(
-        self, box: tuple[float, float, float, float], cell: float, limit: int
+        self,
+        box: tuple[float, float, float, float],
+        cell: float,
+        limit: int,
+        filters: Filters | None = None,
     ) -> list[str]:
         """Ids of the places in ``box`` at least ``cell`` degrees wide or high (drawn as
-        shapes, not clustered), largest first."""
+        shapes, not clustered), largest first; with ``filters`` as in :meth:`view_clusters`."""
         where, params = self.conn.bbox_filter("p", box)
+        selected, more = _selected_places(filters)
+        where, params = where + selected, [*params, *more]
         rows = self._query(
             f"SELECT p.id FROM places p WHERE {where}"
             " AND (p.maxx - p.minx >= ? OR p.maxy - p.miny >= ?)"
@@ -996,46 +1019,68 @@ class Store:
         )
         return [r[0] for r in rows]
 
-    def view_places(self, ids: Iterable[str]) -> list[PlaceSummary]:
-        """These places with their display geometry and mention counts (no article list)."""
+    def view_places(self, ids: Iterable[str], filters: Filters | None = None) -> list[PlaceSummary]:
+        """These places with their display geometry and mention counts (no article list;
+        with ``filters``, the mentions they select)."""
         wanted = list(dict.fromkeys(ids))
         out: list[PlaceSummary] = []
+        clauses, more = _filter_sql(filters)
+        join = " JOIN articles a ON a.id = m.article_id" if clauses else ""
+        count = "".join(f" AND {c}" for c in clauses)
         for i in range(0, len(wanted), 500):
             chunk = wanted[i : i + 500]
             marks = ", ".join("?" * len(chunk))
             rows = self._query(
                 "SELECT p.id, p.name, p.kind, p.status, p.source, p.country, p.lat, p.lon,"
                 " p.aliases, p.extra, p.geonames_id, COALESCE(p.display, p.geometry) AS geometry,"
-                " (SELECT COUNT(*) FROM mentions m WHERE m.place_id = p.id) AS n"
+                f" (SELECT COUNT(*) FROM mentions m{join} WHERE m.place_id = p.id{count}) AS n"
                 f" FROM places p WHERE p.id IN ({marks})",
-                chunk,
+                [*more, *chunk],
             )
             out.extend(PlaceSummary(self._place(r), int(r["n"]), ()) for r in rows)
         return out
 
-    def search_places(self, query: str, limit: int = 20) -> list[PlaceSummary]:
+    def search_places(
+        self, query: str, limit: int = 20, filters: Filters | None = None
+    ) -> list[PlaceSummary]:
         """Places whose name or another name contains ``query`` (any case), most mentioned
-        first, with their display geometry."""
+        first, with their display geometry; with ``filters``, those they select."""
         like = "%" + query.lower().replace("\\", "").replace("%", "").replace("_", "") + "%"
+        selected, more = _selected_places(filters)
         rows = self._query(
-            "SELECT p.id FROM places p WHERE lower(p.name) LIKE ? OR lower(p.aliases) LIKE ?"
+            "SELECT p.id FROM places p WHERE (lower(p.name) LIKE ? OR lower(p.aliases) LIKE ?)"
+            f"{selected}"
             " ORDER BY (SELECT COUNT(*) FROM mentions m WHERE m.place_id = p.id) DESC, p.name"
             " LIMIT ?",
-            [like, like, limit],
+            [like, like, *more, limit],
         )
-        found = {s.place.id: s for s in self.view_places(r[0] for r in rows)}
+        found = {s.place.id: s for s in self.view_places((r[0] for r in rows), filters)}
         return [found[r[0]] for r in rows if r[0] in found]
 
-    def top_places(self, limit: int = 200) -> list[tuple[str, str, int, list[float]]]:
-        """(id, name, mentions, [west, south, east, north]) of the most mentioned places."""
+    def top_places(
+        self, limit: int = 200, filters: Filters | None = None
+    ) -> list[tuple[str, str, int, list[float]]]:
+        """(id, name, mentions, [west, south, east, north]) of the most mentioned places
+        (counting the mentions ``filters`` select)."""
+        where, params = _where(None, filters)
+        join = " JOIN articles a ON a.id = m.article_id" if where else ""
         rows = self._query(
             "SELECT c.place_id, p.name, c.n, p.minx, p.miny, p.maxx, p.maxy FROM"
-            " (SELECT place_id, COUNT(*) AS n FROM mentions"
-            " GROUP BY place_id ORDER BY n DESC, place_id LIMIT ?) c"
+            f" (SELECT m.place_id, COUNT(*) AS n FROM mentions m{join} {where}"
+            " GROUP BY m.place_id ORDER BY n DESC, m.place_id LIMIT ?) c"
             " JOIN places p ON p.id = c.place_id ORDER BY c.n DESC, p.name",
-            [limit],
+            [*params, limit],
         )
         return [(r[0], r[1], int(r[2]), [r[3], r[4], r[5], r[6]]) for r in rows]
+
+    def count_places(self, filters: Filters | None = None) -> int:
+        """How many places have a mention ``filters`` select (all places without filters)."""
+        if not filters:
+            return int(self._query("SELECT COUNT(*) FROM places")[0][0])
+        selected, params = _selected_places(filters)
+        return int(
+            self._query(f"SELECT COUNT(*) FROM places p WHERE 1 = 1{selected}", params)[0][0]
+        )
 
     def change_stamp(self) -> tuple[Any, ...]:
         """Cheap to read and different after every committed write (the store's revision,
@@ -1363,6 +1408,18 @@ def _filter_sql(
     return clauses, params
 
 
+def _selected_places(filters: Filters | None) -> tuple[str, list[Any]]:
+    """`` AND p.id IN (...)``: the places with a mention ``filters`` select ("" for none)."""
+    clauses, params = _filter_sql(filters)
+    if not clauses:
+        return "", []
+    return (
+        " AND p.id IN (SELECT m.place_id FROM mentions m JOIN articles a ON a.id = m.article_id"
+        f" WHERE {' AND '.join(clauses)})",
+        params,
+    )
+
+
 def _where(
     article_id: str | None,
     filters: Filters | None,
@@ -1386,6 +1443,7 @@ class IngestReport:
 
     statuses: dict[str, SaveStatus]
     errors: list[str]
+    geocoder: GeocoderTrouble | None = None  # names the online geocoder failed for
 
     def summary(self) -> str:
         counts = {

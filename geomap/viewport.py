@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from geomap.errors import GeomapError, InputError
+from geomap.filters import Filters
 from geomap.mapview import layer_kind
 from geomap.models import Geometry
 from geomap.store import PlaceSummary, Store, geometry_bounds, round_coords
@@ -31,9 +32,12 @@ CACHE_SECONDS = 60.0
 # the order a warm-up computes the world views in: the map usually opens at zoom 2-3
 WARM_ORDER = (2, 3, 4, 1, 0)
 WAIT_SECONDS = 30.0  # a request whose world view is being computed waits this long for it
+MAX_KEPT = 64  # world views kept (each zoom of each filter combination is one)
 WORLD: Box = (-180.0, -90.0, 180.0, 90.0)
-_WORLD_CACHE: dict[tuple[str, int], tuple[tuple[Any, ...], float, dict[str, Any]]] = {}
-_PENDING: dict[tuple[str, int], threading.Event] = {}
+# (store url, zoom, filters) -> (the store's change stamp, when computed, the world view)
+_WORLD_CACHE: dict[tuple[str, int, Filters], tuple[tuple[Any, ...], float, dict[str, Any]]] = {}
+_PENDING: dict[tuple[str, int, Filters], threading.Event] = {}
+NO_FILTERS = Filters()
 _PENDING_LOCK = threading.Lock()
 log = logging.getLogger(__name__)
 
@@ -106,19 +110,21 @@ def place_feature(summary: PlaceSummary, tolerance: float) -> dict[str, Any]:
     }
 
 
-def view(store: Store, box: Box, zoom: int) -> dict[str, Any]:
+def view(store: Store, box: Box, zoom: int, filters: Filters = NO_FILTERS) -> dict[str, Any]:
     """What the map shows of ``box`` at ``zoom``, as a GeoJSON FeatureCollection: places
     (``properties.id``, ``name``, ``kind``, ``layer``, ``mentions``...) and clusters
     (``properties.cluster: true``, ``layer``, ``places``: how many, ``bbox``).
 
     Views at zoom <= WORLD_ZOOM hold most of the store whatever their box, so they are cut
-    from the whole world at that zoom, computed once (see :func:`world`).
+    from the whole world at that zoom, computed once (see :func:`world`). ``filters`` (the
+    map page's dates, confidence, feed...) keep the places with a mention they select and
+    count only those mentions.
     """
     if not 0 <= zoom <= 24:
         raise InputError(f"zoom must be between 0 and 24, not {zoom}")
     if zoom > WORLD_ZOOM:
-        return _view(store, box, zoom)
-    whole = world(store, zoom)
+        return _view(store, box, zoom, filters)
+    whole = world(store, zoom, filters)
     parts = split_box(box)
 
     def inside(feature: dict[str, Any]) -> bool:
@@ -132,7 +138,7 @@ def view(store: Store, box: Box, zoom: int) -> dict[str, Any]:
     return {**whole, "features": features, "clustered": clustered}
 
 
-def world(store: Store, zoom: int) -> dict[str, Any]:
+def world(store: Store, zoom: int, filters: Filters = NO_FILTERS) -> dict[str, Any]:
     """The whole world at ``zoom`` (<= WORLD_ZOOM), stale-while-revalidate.
 
     Clustering a million mentions takes a few hundred milliseconds, too slow for a request,
@@ -143,11 +149,11 @@ def world(store: Store, zoom: int) -> dict[str, Any]:
     waited for when :func:`refresh` is already computing it (``geomap serve`` and the map
     page start one as soon as they see a store in viewport mode).
     """
-    key = (store.url, zoom)
+    key = (store.url, zoom, filters)
     hit = _WORLD_CACHE.get(key)
     if hit is not None:
         if time.monotonic() - hit[1] > CACHE_SECONDS or hit[0] != store.change_stamp():
-            refresh(store.url, (zoom,))
+            refresh(store.url, (zoom,), filters)
         return hit[2]
     with _PENDING_LOCK:
         pending = _PENDING.get(key)
@@ -156,20 +162,24 @@ def world(store: Store, zoom: int) -> dict[str, Any]:
         if hit is not None:
             return hit[2]
     stamp = store.change_stamp()
-    doc = _view(store, WORLD, zoom)
+    doc = _view(store, WORLD, zoom, filters)
+    if len(_WORLD_CACHE) > MAX_KEPT:  # many filter combinations: start again
+        _WORLD_CACHE.clear()
     _WORLD_CACHE[key] = (stamp, time.monotonic(), doc)
     return doc
 
 
-def refresh(url: str, zooms: Iterable[int] = WARM_ORDER) -> threading.Thread | None:
+def refresh(
+    url: str, zooms: Iterable[int] = WARM_ORDER, filters: Filters = NO_FILTERS
+) -> threading.Thread | None:
     """Compute the world views of the store at ``url`` for ``zooms`` in a background thread
     with its own connection; views already being computed are skipped. Returns the thread
     (None when there was nothing to do), so a caller may join it."""
     with _PENDING_LOCK:
-        todo = [z for z in dict.fromkeys(zooms) if (url, z) not in _PENDING]
+        todo = [z for z in dict.fromkeys(zooms) if (url, z, filters) not in _PENDING]
         events = {z: threading.Event() for z in todo}
         for z, event in events.items():
-            _PENDING[(url, z)] = event
+            _PENDING[(url, z, filters)] = event
     if not todo:
         return None
 
@@ -178,21 +188,22 @@ def refresh(url: str, zooms: Iterable[int] = WARM_ORDER) -> threading.Thread | N
             with Store.open(url) as store:
                 for z in todo:
                     stamp = store.change_stamp()  # read first: a write during the work
-                    doc = _view(store, WORLD, z)  # makes the next request refresh again
-                    _WORLD_CACHE[(url, z)] = (stamp, time.monotonic(), doc)
+                    doc = _view(store, WORLD, z, filters)  # makes the next request refresh
+                    _WORLD_CACHE[(url, z, filters)] = (stamp, time.monotonic(), doc)
                     with _PENDING_LOCK:
-                        _PENDING.pop((url, z), None)
+                        _PENDING.pop((url, z, filters), None)
                     events[z].set()
         except GeomapError as exc:
             log.warning("cannot compute the world map views of %s: %s", url, exc)
         finally:
             with _PENDING_LOCK:
                 for z, event in events.items():
-                    if _PENDING.get((url, z)) is event:
-                        del _PENDING[(url, z)]
+                    if _PENDING.get((url, z, filters)) is event:
+                        del _PENDING[(url, z, filters)]
                     event.set()
 
-    thread = threading.Thread(target=work, name="geomap-world-views", daemon=True)
+    # not a daemon: the interpreter waits for it at exit instead of killing it inside SQLite
+    thread = threading.Thread(target=work, name="geomap-world-views", daemon=False)
     thread.start()
     return thread
 
@@ -203,7 +214,7 @@ def settle(url: str, timeout: float = WAIT_SECONDS) -> bool:
     deadline = time.monotonic() + timeout
     while True:
         with _PENDING_LOCK:
-            events = [e for (u, _z), e in _PENDING.items() if u == url]
+            events = [e for (u, _z, _f), e in _PENDING.items() if u == url]
         if not events:
             return True
         for event in events:
@@ -213,24 +224,24 @@ def settle(url: str, timeout: float = WAIT_SECONDS) -> bool:
 
 def kept_zooms(url: str) -> list[int]:
     """The zooms whose world view of the store at ``url`` is kept (for tests and logs)."""
-    return sorted(z for (u, z) in list(_WORLD_CACHE) if u == url)
+    return sorted(z for (u, z, f) in list(_WORLD_CACHE) if u == url and not f)
 
 
 def warm(url: str) -> threading.Thread | None:
     """Start computing the world views of the store at ``url`` that are not kept yet: called
     when a map page in viewport mode is served (and by ``geomap serve`` at start), so the
     first map view is ready, or nearly, by the time the browser asks for it."""
-    missing = [z for z in WARM_ORDER if (url, z) not in _WORLD_CACHE]
+    missing = [z for z in WARM_ORDER if (url, z, NO_FILTERS) not in _WORLD_CACHE]
     return refresh(url, missing) if missing else None
 
 
-def _view(store: Store, box: Box, zoom: int) -> dict[str, Any]:
+def _view(store: Store, box: Box, zoom: int, filters: Filters = NO_FILTERS) -> dict[str, Any]:
     cell = cell_degrees(zoom)
     merged: dict[tuple[str, int, int], dict[str, Any]] = {}
     large: list[str] = []
     for part in split_box(box):
-        large += store.view_large(part, cell, MAX_SHAPES)
-        for vc in store.view_clusters(part, cell):
+        large += store.view_large(part, cell, MAX_SHAPES, filters or None)
+        for vc in store.view_clusters(part, cell, filters or None):
             key = (layer_kind(vc.kind), int((vc.lon + 180) // cell), int((vc.lat + 90) // cell))
             into = merged.get(key)
             if into is None:
@@ -247,7 +258,7 @@ def _view(store: Store, box: Box, zoom: int) -> dict[str, Any]:
     groups = list(merged.values())
     singles = [g["one"] for g in groups if g["n"] == 1]
     ordered = list(dict.fromkeys(large[:MAX_SHAPES] + singles))
-    summaries = {s.place.id: s for s in store.view_places(ordered)}
+    summaries = {s.place.id: s for s in store.view_places(ordered, filters or None)}
     tolerance = cell / CELL_PX  # one screen pixel
     features = [place_feature(summaries[i], tolerance) for i in ordered if i in summaries]
     for c in groups:
@@ -276,11 +287,13 @@ def _view(store: Store, box: Box, zoom: int) -> dict[str, Any]:
     }
 
 
-def search(store: Store, query: str, limit: int = 20) -> dict[str, Any]:
+def search(
+    store: Store, query: str, limit: int = 20, filters: Filters = NO_FILTERS
+) -> dict[str, Any]:
     """Places whose name or another name contains ``query``, most mentioned first, as a
     FeatureCollection whose features carry their ``bbox`` (to fly the map there)."""
     features = []
-    for summary in store.search_places(query, limit):
+    for summary in store.search_places(query, limit, filters or None):
         feature = place_feature(summary, 0.0001)
         feature["bbox"] = list(geometry_bounds(summary.place.geometry) or ())
         features.append(feature)

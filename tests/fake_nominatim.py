@@ -5,8 +5,12 @@ geopy's own ``Nominatim`` and ``Photon`` classes talk HTTP to it exactly as they
 would to the public service. It answers ``/search`` in Nominatim's JSON formats
 (``format=json`` / ``jsonv2``, ``polygon_geojson``, ``addressdetails``,
 ``extratags``, ``namedetails``, ``limit``) and ``/api`` in Photon's GeoJSON, and
-can be told to misbehave: 503, 429, 403, 500, or hang past the client's
-time-out. Every request is recorded with its time and User-Agent.
+can be told to misbehave: 503, 429, 403, 500, hang past the client's time-out,
+answer 200 with any body (``body``, or ``bodies`` per query, the others answered
+as usual: well-formed JSON of the wrong shape), send a
+valid answer one byte at a time (``trickle``), or send a huge one (``huge``, with
+or without a Content-Length). Every request is recorded with its time and
+User-Agent; ``sent_bytes`` counts the body bytes the client actually took.
 
 The places below are approximate public facts (OpenStreetMap / Wikipedia
 coordinates, rounded); the OSM and place ids are invented for the tests.
@@ -150,9 +154,16 @@ class Request:
 class FakeGeocoderServer:
     """Start with :meth:`start`; ``behaviour`` may be changed at any time."""
 
-    behaviour: str = "healthy"  # healthy | 503 | 500 | 429 | 403 | hang
+    behaviour: str = "healthy"  # healthy | 503 | 500 | 429 | 403 | hang | body | trickle | huge
     hang_seconds: float = 3.0
     retry_after: str | None = None  # Retry-After header for 429
+    body: Any = None  # "body": sent as JSON with status 200
+    bodies: dict[str, Any] = field(default_factory=dict)  # "body": per lower-cased query
+    trickle_seconds: float = 0.5  # "trickle": one byte of a valid answer this often
+    huge_bytes: int = 50_000_000  # "huge": a valid answer padded with spaces to this size
+    announce_length: bool = True  # "huge": send Content-Length (else chunk until done)
+    huge_status: int = 200  # "huge": the status sent with it (an error page, say)
+    sent_bytes: int = 0
     places: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: dict(PLACES))
     requests: list[Request] = field(default_factory=list)
 
@@ -228,6 +239,14 @@ class FakeGeocoderServer:
         if behaviour in ("503", "500", "403"):
             self._send(h, int(behaviour), {"error": f"fake {behaviour}"})
             return
+        query = " ".join(params.get("q", "").lower().split())
+        if behaviour == "body" and (query in self.bodies or not self.bodies):
+            self._send(h, 200, self.bodies.get(query, self.body))
+            return
+        if behaviour in ("trickle", "huge"):
+            answer = self._nominatim(params) if parts.path == "/search" else self._photon(params)
+            self._stream(h, json.dumps(answer).encode("utf-8"), behaviour)
+            return
         if behaviour == "429":
             headers = {"Retry-After": self.retry_after} if self.retry_after else {}
             self._send(h, 429, {"error": "Too Many Requests"}, headers)
@@ -257,6 +276,37 @@ class FakeGeocoderServer:
             h.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (time-out): that is the point of "hang"
+
+    def _stream(self, h: BaseHTTPRequestHandler, data: bytes, behaviour: str) -> None:
+        """A valid answer sent slowly (trickle) or padded to ``huge_bytes`` (huge)."""
+        size = len(data) if behaviour == "trickle" else max(len(data), self.huge_bytes)
+        block = 1 if behaviour == "trickle" else 65536
+        body = data + b" " * (size - len(data))
+        try:
+            h.send_response(200 if behaviour == "trickle" else self.huge_status)
+            h.send_header("Content-Type", "application/json; charset=utf-8")
+            if behaviour == "trickle" or self.announce_length:
+                h.send_header("Content-Length", str(size))
+            else:
+                h.send_header("Transfer-Encoding", "chunked")
+            h.end_headers()
+            for i in range(0, size, block):
+                piece = body[i : i + block]
+                if behaviour == "trickle":
+                    if self._release.wait(self.trickle_seconds):
+                        return
+                    h.wfile.write(piece)
+                    h.wfile.flush()
+                elif self.announce_length:
+                    h.wfile.write(piece)
+                else:
+                    h.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                with self._lock:
+                    self.sent_bytes += len(piece)
+            if behaviour == "huge" and not self.announce_length:
+                h.wfile.write(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client stopped reading: that is what it should do
 
     def _found(
         self, query: str, limit: str | None, countrycodes: str | None = None

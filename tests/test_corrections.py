@@ -270,6 +270,32 @@ def test_cli_correct_everywhere_then_parse_export_import(cli_env, tmp_path):
     assert {p for p, _ in mention_places(reverted, "Nakhichevan")} == {"curated:nakhchivan"}
 
 
+def test_cli_corrections_on_a_postgres_store(cli_env, tmp_path, pg_url):
+    """The same commands with ``--db postgresql://...``: the rule is kept in PostgreSQL,
+    re-resolves the stored article, reaches a new parse, and is undone."""
+    env = dict(cli_env, GEOMAP_DB=pg_url)
+    new = tmp_path / "new.txt"
+    new.write_text("Trucks crossed into Nakhichevan on Monday, officials in Baku said.\n")
+    run(env, "ingest", str(SEED_PATH))
+    out = run(env, "correct", "--article", SEED_ID, "--span", "1982:1993", "--place", NAXCIVAN,
+              "--scope", "everywhere", "--editor", "ana").stdout  # fmt: skip
+    assert "re-resolved 1 stored article(s)" in out
+    with Store.open(pg_url) as store:
+        stored = {r.mention.start: r.place.id for r in store.resolutions(SEED_ID) if r.place}
+        assert [c.place_id for c in store.corrections(active_only=True)] == [NAXCIVAN]
+    assert stored[1982] == NAXCIVAN
+    assert "-> geonames:147429" in run(env, "corrections", "list").stdout
+    after = json.loads(run(env, "parse", str(new)).stdout)
+    assert {p for p, _ in mention_places(after, "Nakhichevan")} == {NAXCIVAN}
+    assert "agrees with 0 of 1 stored corrections" in run(env, "eval", "--corrections").stdout
+    run(env, "corrections", "undo", "1", "--editor", "bo")
+    with Store.open(pg_url) as store:
+        stored = {r.mention.start: r.place.id for r in store.resolutions(SEED_ID) if r.place}
+    assert stored[1982] == "curated:nakhchivan"
+    added = run(env, "editors", "add", "cy").stdout
+    assert "geomap_test_" in added and "cy" in run(env, "editors", "list").stdout
+
+
 def test_cli_new_place_and_not_a_place(cli_env, tmp_path):
     gazetteer = tmp_path / "gz"
     gazetteer.mkdir()

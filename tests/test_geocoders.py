@@ -9,11 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import csrf_token, finish_upload
 from fake_nominatim import FakeGeocoderServer, closed_port_url
 from geopy.geocoders import Nominatim
 
 from geomap.config import Settings, load_settings
-from geomap.errors import ConfigError, GeocoderUnavailable
+from geomap.errors import ConfigError, GeocoderUnavailable, GeocodingError
 from geomap.export import feature_collection
 from geomap.gazetteer.cache import GeocoderCache
 from geomap.gazetteer.geocoders import (
@@ -174,12 +175,14 @@ def test_negative_answers_are_cached_and_expire(server, cache_file):
     assert server.queries() == ["Atlantis", "Atlantis"]
 
 
-def test_expired_positive_answer_survives_an_outage(server, cache_file):
+@pytest.mark.parametrize(("behaviour", "body"), [("503", None), ("body", {"a": 1})])
+def test_expired_positive_answer_survives_an_outage(server, cache_file, behaviour, body):
+    """Down, or answering nonsense: the place known before is kept (and not overwritten)."""
     now = [1_000_000.0]
     geo = make(server.url, cache_file, ttl_days=1, cache_clock=lambda: now[0])
     assert geo.candidates("Zikim")
     now[0] += 2 * 86400
-    server.behaviour = "503"
+    server.behaviour, server.body = behaviour, body
     stale = make(server.url, cache_file, ttl_days=1, cache_clock=lambda: now[0], max_retries=0)
     assert [c.name for c in stale.candidates("Zikim")] == ["Zikim"]  # stale-if-error
 
@@ -218,7 +221,10 @@ def record_sends(geo: OnlineGeocoder, sent: list[float]) -> None:
 
 
 def gaps(times: list[float]) -> list[float]:
-    return [b - a for a, b in zip(times, times[1:], strict=False)]
+    """Gaps between sends plus JITTER: the limiter stamps a slot just before geopy builds the
+    request, and on a loaded machine geopy may take some milliseconds more for one request
+    than for the next (a missing limiter leaves gaps of about 0 s, far below the bound)."""
+    return [b - a + JITTER for a, b in zip(times, times[1:], strict=False)]
 
 
 # The client spaces requests exactly; the server's arrival stamps also carry thread
@@ -439,7 +445,7 @@ def test_retry_unresolved_places_stored_mentions_and_loses_nothing(server, tmp_p
     # The service is down: the command finishes, says so, and the store is untouched.
     server.behaviour = "503"
     down = CliRunner().invoke(main, args)
-    assert down.exit_code == 2, down.output
+    assert down.exit_code == 3, down.output
     assert "3 failed" in down.output
     with Store(db) as store:
         assert len(store.unresolved()) == 3
@@ -610,3 +616,254 @@ def test_an_answer_outside_the_focus_is_not_drawn(server, offline_index, tmp_pat
     village = next(r for r in result.resolutions if r.mention.text == "Zovashenik")
     assert village.place is None
     assert "outside the article's focus" in village.why
+
+
+# -- answers are untrusted input ------------------------------------------------------------
+
+
+def nominatim_item(**changes) -> dict:
+    """One well-formed Nominatim search result (a village in Armenia), with ``changes``."""
+    item = {
+        "place_id": 1, "licence": "ODbL", "osm_type": "node", "osm_id": 7, "lat": "40.1",
+        "lon": "44.5", "class": "place", "type": "village", "addresstype": "village",
+        "name": "X", "display_name": "X, Armenia", "importance": 0.3,
+        "address": {"village": "X", "country": "Armenia", "country_code": "am"},
+        "geojson": {"type": "Point", "coordinates": [44.5, 40.1]},
+    }  # fmt: skip
+    item.update(changes)
+    return item
+
+
+# Well-formed JSON a Nominatim server might send instead of a list of places.
+BAD_NOMINATIM = {
+    "an object": {"a": 1},
+    "a list of numbers": [1, 2],
+    "a string": "str",
+    "lat not a number": [nominatim_item(lat="abc")],
+    "lat 91": [nominatim_item(lat="91")],
+    "lon 181": [nominatim_item(lon=181)],
+    "null coordinates": [nominatim_item(lat=None, lon=None)],
+    "true for a coordinate": [nominatim_item(lat=True)],
+    "geojson not a geometry": [nominatim_item(geojson={"type": "Polygon", "coordinates": "x"})],
+}
+BAD_PHOTON = {
+    "an object": {"a": 1},
+    "a list": [1, 2],
+    "a string": "str",
+    "geometry not a geometry": {"features": [{"geometry": "x", "properties": {"name": "X"}}]},
+    "lon 181": {
+        "features": [
+            {"geometry": {"type": "Point", "coordinates": [181, 40]}, "properties": {"name": "X"}}
+        ]
+    },
+    "null coordinates": {
+        "features": [
+            {"geometry": {"type": "Point", "coordinates": None}, "properties": {"name": "X"}}
+        ]
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("provider", "body"),
+    [("nominatim", b) for b in BAD_NOMINATIM.values()]
+    + [("photon", b) for b in BAD_PHOTON.values()],
+    ids=[f"nominatim-{k}" for k in BAD_NOMINATIM] + [f"photon-{k}" for k in BAD_PHOTON],
+)
+def test_an_answer_of_the_wrong_shape_is_a_geocoder_error(server, cache_file, provider, body):
+    server.behaviour, server.body = "body", body
+    geo = make(server.url, cache_file, provider=provider)
+    with pytest.raises(GeocodingError) as info:
+        online_resolution(geo, unresolved("Nahal Oz"), threshold=0.35)
+    assert not isinstance(info.value, GeocoderUnavailable)  # the service is up: no breaker
+    message = str(info.value)
+    assert "unexpected answer" in message and "'Nahal Oz'" in message and "\n" not in message
+    assert len(server.searches()) == 1  # not retried: asking again gets the same
+    assert geo.cache is not None and geo.cache.count() == 0  # nothing cached
+    server.behaviour = "healthy"  # the next name is asked at once and placed
+    assert [c.name for c in geo.candidates("Zikim")] == ["Zikim"]
+
+
+def test_well_formed_answers_pass_the_check(server, cache_file):
+    """What real services send: Nominatim's strings for coordinates, nulls for absent tags,
+    a MultiPolygon; Photon's FeatureCollection."""
+    multi = {"type": "MultiPolygon", "coordinates": [[[[44, 40], [45, 40], [45, 41], [44, 40]]]]}
+    server.behaviour = "body"
+    server.body = [nominatim_item(name="Zikim", geojson=multi, extratags=None, namedetails=None)]
+    (cand,) = make(server.url, cache_file).candidates("Zikim")
+    assert cand.geometry is not None and cand.geometry["type"] == "MultiPolygon"
+    server.behaviour = "healthy"
+    assert make(server.url, cache_file, provider="photon").candidates("Zikim")
+
+
+def test_a_trickling_service_is_cut_off_at_the_deadline(server, cache_file):
+    """One byte every 0.5 s never trips a per-read time-out; the whole request has 2 s."""
+    server.behaviour = "trickle"
+    geo = make(server.url, cache_file, timeout=2.0, max_retries=0)
+    started = time.monotonic()
+    with pytest.raises(GeocoderUnavailable, match="timed out") as info:
+        geo.candidates("Zikim")
+    assert time.monotonic() - started < 3.0, "the deadline is the whole request's"
+    assert "within 2 s" in str(info.value)
+    assert geo.cache is not None and geo.cache.count() == 0
+
+
+@pytest.mark.parametrize("announce_length", [True, False])
+def test_a_huge_answer_is_refused_before_parsing_and_not_cached(
+    server, cache_file, announce_length
+):
+    """50 MB: refused on its Content-Length unread, or cut off past 2 MB when streamed."""
+    server.behaviour, server.announce_length = "huge", announce_length
+    geo = make(server.url, cache_file, timeout=10.0)
+    started = time.monotonic()
+    with pytest.raises(GeocodingError, match="refused") as info:
+        geo.candidates("Zikim")
+    assert not isinstance(info.value, GeocoderUnavailable)
+    assert time.monotonic() - started < 5.0
+    assert len(server.searches()) == 1
+    time.sleep(0.3)  # let the server notice the closed connection
+    assert server.sent_bytes < 12_000_000  # not the 50 MB (loopback buffers hold a few)
+    assert geo.cache is not None and geo.cache.count() == 0
+
+
+def test_a_huge_error_page_is_not_read_whole(server, cache_file):
+    server.behaviour, server.huge_status, server.announce_length = "huge", 500, False
+    geo = make(server.url, cache_file, timeout=10.0, max_retries=0)
+    with pytest.raises(GeocoderUnavailable, match="500"):
+        geo.candidates("Zikim")
+    time.sleep(0.3)  # let the server notice the closed connection
+    assert server.sent_bytes < 12_000_000
+    assert geo.cache is not None and geo.cache.count() == 0
+
+
+def test_error_answers_are_not_cached_and_answers_under_the_cap_are(server, cache_file):
+    server.behaviour, server.huge_bytes = "huge", 1_500_000  # padded, valid, under 2 MB
+    geo = make(server.url, cache_file)
+    assert [c.name for c in geo.candidates("Zikim")] == ["Zikim"]
+    server.behaviour = "500"
+    with pytest.raises(GeocoderUnavailable):
+        make(server.url, cache_file, max_retries=0).candidates("Nahal Oz")
+    assert geo.cache is not None and geo.cache.count() == 1
+
+
+# -- what a run says about it ----------------------------------------------------------------
+
+# Invented names, in no gazetteer: one for each bad answer.
+VILLAGES = ["Arvakhet", "Dzoragavan", "Mrgashok", "Tsaghkavit", "Karmirsar", "Lernashat",
+            "Qaravshen", "Voghjaberdik", "Barshenavan"]  # fmt: skip
+
+
+def geocoder_flags(url: str) -> list[str]:
+    return ["--geocoder", "nominatim", "--geocoder-url", url, "--user-agent", UA,
+            "--geocoder-min-delay", "0.05", "--geocoder-timeout", "2"]  # fmt: skip
+
+
+def test_ingest_stores_what_it_can_when_answers_are_malformed(
+    server, offline_index, tmp_path, monkeypatch
+):
+    """Each village gets one of the bad answers; the run finishes (exit 3), says so on
+    stderr, and stores everything else: the well-answered village and the offline places."""
+    from geomap.cli import main
+    from geomap.store import Store
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GEOMAP_INDEX_PATH", str(offline_index))
+    bad = dict(zip(VILLAGES, BAD_NOMINATIM.values(), strict=True))
+    server.behaviour = "body"
+    server.bodies = {name.lower(): body for name, body in bad.items()}  # Zovashenik: healthy
+    text = " ".join(f"Residents of the village of {name} fled." for name in [*bad, "Zovashenik"])
+    article = tmp_path / "villages.txt"
+    article.write_text(text + " Officials in Yerevan, Armenia, said.", encoding="utf-8")
+    db = tmp_path / "store.db"
+    result = CliRunner().invoke(
+        main, ["ingest", str(article), "--db", str(db), *geocoder_flags(server.url)]
+    )
+    assert result.exit_code == 3, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"geocoder: {len(bad)} names got an unusable answer (" in result.stderr
+    assert "unexpected answer" in result.stderr
+    with Store(db) as store:
+        placed = {r.mention.text: r.place for r in store.resolutions() if r.place}
+        reasons = {r.mention.text: r.why for r in store.unresolved()}
+    assert placed["Zovashenik"].source == "geocoder:nominatim"
+    assert {"Yerevan", "Armenia"} <= set(placed)
+    assert set(reasons) == set(bad)
+    assert all("geocoder error" in why and "unexpected answer" in why for why in reasons.values())
+    with GeocoderCache(tmp_path / "geocoder-cache.sqlite") as cache:
+        assert cache.count() == 1  # only the good answer
+
+
+def test_an_outage_is_reported_and_signalled_by_the_exit_status(
+    server, offline_index, tmp_path, monkeypatch
+):
+    from geomap.cli import main
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("GEOMAP_INDEX_PATH", str(offline_index))
+    server.behaviour = "503"
+    article = tmp_path / "a.txt"
+    article.write_text(ZOVASHENIK + " Residents of the village of Arvakhet fled.", encoding="utf-8")
+    result = CliRunner().invoke(main, ["parse", str(article), *geocoder_flags(server.url)])
+    assert result.exit_code == 3, result.output
+    assert "geomap: geocoder: 2 names not looked up (service unavailable: nominatim at " in (
+        result.stderr
+    )
+    out = json.loads(result.stdout)
+    assert "Yerevan" in {f["properties"]["name"] for f in out["features"]}
+    assert {u["text"] for u in out["unresolved"]} == {"Zovashenik", "Arvakhet"}
+    # healthy again: same command, exit 0 and nothing said about the geocoder
+    server.behaviour = "healthy"
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path / "later"))
+    again = CliRunner().invoke(main, ["parse", str(article), *geocoder_flags(server.url)])
+    assert again.exit_code == 0, again.output
+    assert "geocoder:" not in again.stderr
+
+
+@pytest.mark.parametrize("command", ["ingest", "serve", "parse", "resolve"])
+def test_commands_that_may_ask_the_geocoder_take_its_flags(command):
+    from geomap.cli import main
+
+    result = CliRunner().invoke(main, [command, "--help"])
+    assert result.exit_code == 0
+    for flag in ("--geocoder ", "--geocoder-url", "--user-agent", "--geocoder-min-delay",
+                 "--geocoder-timeout", "--threshold"):  # fmt: skip
+        assert flag in result.output, (command, flag)
+
+
+@pytest.mark.parametrize("command", ["ingest", "serve"])
+def test_ingest_and_serve_apply_the_geocoder_flags(command, tmp_path, monkeypatch):
+    """The flags reach the settings: Nominatim without a User-Agent is refused up front."""
+    from geomap.cli import main
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("GEOMAP_USER_AGENT", raising=False)
+    args = [command, str(tmp_path / "none.txt"), "--db", str(tmp_path / "s.db")]
+    result = CliRunner().invoke(main, [*args, "--geocoder", "nominatim", "--threshold", "0.5"])
+    assert result.exit_code == 1, result.output
+    assert "needs a real User-Agent" in result.output
+    assert not (tmp_path / "s.db").exists()
+
+
+def test_the_web_add_form_survives_a_malformed_answer(
+    server, engine, tmp_path, basemap_dir, monkeypatch
+):
+    from geomap.store import Store
+    from geomap.web import create_app
+
+    monkeypatch.setenv("GEOMAP_DATA_DIR", str(tmp_path))
+    monkeypatch.setattr(engine, "online", make(server.url, tmp_path / "cache.sqlite"))
+    server.behaviour, server.body = "body", [1, 2]
+    db = tmp_path / "web.db"
+    app = create_app(
+        {"TESTING": True, "DATABASE": str(db), "TILES": None,
+         "BASEMAP_DIR": str(basemap_dir), "ENGINE": lambda: engine}
+    )  # fmt: skip
+    client = app.test_client()
+    token = csrf_token(client)
+    resp = client.post("/add", data={"text": ZOVASHENIK, "title": "Villages", "csrf_token": token})
+    resp = finish_upload(client, resp, timeout=60)  # parsed by the upload job
+    assert resp.status_code == 303, resp.get_data(as_text=True)[:500]
+    with Store(db) as store:
+        (why,) = [r.why for r in store.unresolved()]
+        assert "geocoder error" in why
+        assert "Yerevan" in {r.mention.text for r in store.resolutions() if r.place}

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from geomap import viewport
+from geomap.filters import Filters
 from geomap.models import Article, Mention, Place, Resolution
 from geomap.store import Store
 from geomap.viewport import cell_degrees, split_box
@@ -101,6 +102,30 @@ def test_world_view_clusters_every_place_once(filled):
     armenia = next(f for f in places if f["properties"]["id"] == "ne:ARM")
     assert armenia["geometry"]["type"] in ("Polygon", "MultiPolygon")
     assert armenia["properties"]["mentions"] > 5
+
+
+def test_the_page_filters_carry_into_viewport_mode(filled):
+    client = filled["client"]
+    page = client.get("/?kind=town").get_data(as_text=True)
+    assert '"viewport":' in page and "kind=town" in page  # 240+ towns: still too many
+    with Store.open(filled["url"]) as store:
+        towns = store.count_places(Filters(kinds=("town",)))
+        assert 240 <= towns < store.count_places()
+    doc = view(client, "-180,-85,180,85&kind=town", 2)
+    clusters = [f for f in doc["features"] if f["properties"].get("cluster")]
+    places = [f for f in doc["features"] if not f["properties"].get("cluster")]
+    assert sum(f["properties"]["places"] for f in clusters) + len(places) == towns
+    assert {f["properties"]["layer"] for f in doc["features"]} == {"town"}
+    assert "ne:ARM" in {
+        f["properties"].get("id") for f in view(client, "-180,-85,180,85", 2)["features"]
+    }
+    top = client.get("/api/places/top?kind=town").get_json()["places"]
+    assert top and "ne:ARM" not in {p["id"] for p in top}
+    assert client.get("/api/places/search?q=Armenia&kind=town").get_json()["features"] == []
+    assert client.get("/api/places/search?q=Armenia").get_json()["features"]
+    # a selection small enough for one page is embedded, as for a small store
+    few = client.get("/?min_confidence=0.95").get_data(as_text=True)
+    assert '"viewport":' not in few
 
 
 def test_zoomed_view_shows_single_places_with_counts(filled):
@@ -248,6 +273,22 @@ def test_viewport_map_in_chromium(tmp_path, seed_result, basemap_dir):
             before = page.evaluate("window.geomapMap.map.getZoom()")
             page.click(".gm-cluster", force=True)  # whichever cluster is on top there
             wait(f"window.geomapMap.map.getZoom() > {before}")
+            # the page's filters go with every question the viewport map asks
+            page.wait_for_load_state("networkidle")
+            page.close()
+            page = browser.new_page(viewport={"width": 1280, "height": 860})
+            page.route("**/*", guard)
+            page.on("pageerror", lambda e: problems.append(str(e)))
+            asked: list[str] = []
+            page.on("request", lambda r: asked.append(r.url) if "/places" in r.url else None)
+            page.goto(base + "/?kind=town")
+            wait("document.querySelectorAll('.gm-cluster').length > 0")
+            page.fill(".gm-search", "Artsakh")
+            wait("document.querySelector('.gm-results .gm-note')")  # not a town
+            views = [u for u in asked if "bbox=" in u]
+            assert views and all("kind=town" in u for u in views)
+            assert all("kind=town" in u for u in asked if "search" in u)
+            page.wait_for_load_state("networkidle")  # no request left running in the server
             browser.close()
     finally:
         server.shutdown()

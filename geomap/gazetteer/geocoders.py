@@ -7,23 +7,34 @@ requests are spaced by geopy's :class:`~geopy.extra.rate_limiter.RateLimiter`
 the service (time-out, 429/403, 5xx after retries, connection refused) becomes
 one :class:`geomap.errors.GeocoderUnavailable` naming the service and the query,
 so the pipeline can record the mention as unresolved and go on.
+
+An answer is untrusted input: each request has a whole-request deadline (the
+configured time-out, however slowly the bytes come), a body over
+:data:`MAX_ANSWER_BYTES` is refused unread, and the JSON must match the small
+schema below (shape, types, coordinate ranges) before geopy or the cache sees it.
+Anything else is a :class:`geomap.errors.GeocodingError` for that one name.
 """
 
 from __future__ import annotations
 
+import io
+import json
 import logging
 import re
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import replace
-from typing import Any
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, replace
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from geopy import exc as geopy_exc
 from geopy.adapters import RequestsAdapter
 from geopy.extra.rate_limiter import RateLimiter
 from geopy.geocoders import Nominatim, Photon
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 from geomap.config import Settings
 from geomap.errors import ConfigError, GeocoderUnavailable, GeocodingError
@@ -43,6 +54,11 @@ DEFAULT_LIMIT = 5
 POLYGON_THRESHOLD = 0.005  # degrees (~500 m): Nominatim simplifies outlines it sends
 BREAKER_SECONDS = 60.0  # after a failure, stop asking the service for this long
 MAX_RETRY_AFTER = 30.0  # a longer Retry-After is not waited for: the mention stays unresolved
+MAX_ANSWER_BYTES = 2_000_000  # a search answer of 5 places is ~50 kB even with polygons
+# How a mention's reason says the geocoder failed it (written by failed_reason, counted by
+# GeocoderTrouble for the run's summary).
+UNAVAILABLE = "geocoder unavailable"
+UNUSABLE = "geocoder error"
 
 # 4xx answers that retrying cannot fix: raised at once instead of after back-off.
 _NOT_RETRIED = (
@@ -61,20 +77,232 @@ class _GiveUp(Exception):
         self.error = error
 
 
+# -- what an answer may look like -------------------------------------------------------
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):  # pydantic would read true as 1.0
+        raise ValueError("a number, not true or false")
+    return value
+
+
+# A finite number, or a string of one (Nominatim sends coordinates as strings).
+_Number = Annotated[float, BeforeValidator(_not_bool), Field(allow_inf_nan=False)]
+_Lat = Annotated[_Number, Field(ge=-90, le=90)]
+_Lon = Annotated[_Number, Field(ge=-180, le=180)]
+_Position = tuple[_Lon, _Lat] | tuple[_Lon, _Lat, _Number]
+
+
+class _Open(BaseModel):
+    """Checks the fields geomap reads; others pass (the raw answer is kept as sent)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class _Point(_Open):
+    type: Literal["Point"]
+    coordinates: _Position
+
+
+class _Lines(_Open):
+    type: Literal["LineString", "MultiPoint"]
+    coordinates: list[_Position]
+
+
+class _Rings(_Open):
+    type: Literal["Polygon", "MultiLineString"]
+    coordinates: list[list[_Position]]
+
+
+class _MultiPolygon(_Open):
+    type: Literal["MultiPolygon"]
+    coordinates: list[list[list[_Position]]]
+
+
+class _Collection(_Open):
+    type: Literal["GeometryCollection"]
+    geometries: list[_Geometry]
+
+
+_Geometry = Annotated[
+    _Point | _Lines | _Rings | _MultiPolygon | _Collection, Field(discriminator="type")
+]
+_Collection.model_rebuild()
+_Text = str | None
+_Id = int | str | None
+
+
+class _NominatimPlace(_Open):
+    """One result of Nominatim's /search (format json or jsonv2)."""
+
+    lat: _Lat
+    lon: _Lon
+    place_id: _Id = None
+    osm_type: _Text = None
+    osm_id: _Id = None
+    name: _Text = None
+    display_name: _Text = None
+    osm_class: _Text = Field(None, alias="class")
+    category: _Text = None
+    type: _Text = None
+    addresstype: _Text = None
+    importance: _Number | None = None
+    licence: _Text = None
+    address: dict[str, str] | None = None
+    extratags: dict[str, str | None] | None = None
+    namedetails: dict[str, str] | None = None
+    geojson: _Geometry | None = None
+
+
+class _PhotonProperties(_Open):
+    name: _Text = None
+    osm_type: _Text = None
+    osm_id: _Id = None
+    osm_key: _Text = None
+    osm_value: _Text = None
+    type: _Text = None
+    country: _Text = None
+    countrycode: _Text = None
+    state: _Text = None
+
+
+class _PhotonFeature(_Open):
+    geometry: _Point
+    properties: _PhotonProperties
+
+
+class _PhotonAnswer(_Open):
+    features: Annotated[list[_PhotonFeature], Field(max_length=100)]
+
+
+_NOMINATIM_ANSWER = TypeAdapter(Annotated[list[_NominatimPlace], Field(max_length=100)])
+
+
+class UnusableAnswer(geopy_exc.GeocoderParseError):
+    """The service answered, but not with what its API promises (never cached, not retried)."""
+
+
+def checked_answer(provider: str, data: Any) -> Any:
+    """``data`` (parsed JSON) if it has the shape, types and ranges ``provider``'s API
+    promises; else UnusableAnswer saying what is wrong, in one line.
+
+    Nominatim's ``{"error": ...}`` object passes: geopy turns it into a query error.
+    """
+    if provider == "nominatim" and isinstance(data, dict) and "error" in data:
+        return data
+    try:
+        if provider == "nominatim":
+            _NOMINATIM_ANSWER.validate_python(data)
+        else:
+            _PhotonAnswer.model_validate(data)
+    except ValidationError as exc:
+        problems = exc.errors(include_url=False)
+        first = problems[0]
+        where = ".".join(str(p) for p in first["loc"]) or "the answer"
+        more = f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""
+        raise UnusableAnswer(f"unexpected answer: {where}: {first['msg']}{more}") from None
+    return data
+
+
 class _Nominatim(Nominatim):
-    """geopy's Nominatim, asking the server to simplify the polygons it returns."""
+    """geopy's Nominatim, asking the server to simplify the polygons it returns and
+    checking its answers before geopy reads them."""
 
     def _construct_url(self, base_api: str, params: dict[str, Any]) -> str:
         if params.get("polygon_geojson"):
             params = {**params, "polygon_threshold": POLYGON_THRESHOLD}
         return super()._construct_url(base_api, params)
 
+    def _parse_json(self, places: Any, exactly_one: bool) -> Any:
+        return super()._parse_json(checked_answer("nominatim", places), exactly_one)
 
-def _adapter_without_retries(**kwargs: Any) -> RequestsAdapter:
-    """geopy's requests adapter, minus urllib3's own retries (2 by default, read
-    time-outs included): RateLimiter retries with back-off, and a hung service
-    would otherwise cost 3 x 3 time-outs per name."""
-    return RequestsAdapter(max_retries=0, **kwargs)
+
+class _Photon(Photon):
+    """geopy's Photon, checking its answers before geopy reads them."""
+
+    def _parse_json(self, resources: Any, exactly_one: bool = True) -> Any:
+        return super()._parse_json(checked_answer("photon", resources), exactly_one)
+
+
+# -- the request ------------------------------------------------------------------------
+
+
+ERROR_PAGE_BYTES = 65536  # geopy reads an error page whole for its message: only this much
+
+
+def _cap_error_page(resp: Any, *_: Any, **__: Any) -> Any:
+    """A response hook: the body of an error (which geopy reads whole for its message) or
+    of a redirect (which requests reads whole to discard it) cut to a short prefix."""
+    if resp.status_code >= 400 or resp.is_redirect:
+        head = resp.raw.read(ERROR_PAGE_BYTES, decode_content=True)
+        resp.close()
+        resp.raw = io.BytesIO(head)
+    return resp
+
+
+class _BoundedAdapter(RequestsAdapter):
+    """geopy's requests adapter with a whole-request deadline and a size cap.
+
+    requests' time-out bounds each socket read, so a service sending one byte a
+    second never times out. Here the request runs in a worker thread the caller
+    waits for at most ``timeout`` seconds (headers and body together); the worker
+    streams the body, stops at the deadline or past ``max_bytes``, and refuses a
+    larger Content-Length unread. urllib3's own retries (2 by default, read
+    time-outs included) are off: RateLimiter retries with back-off.
+    """
+
+    def __init__(self, *, max_bytes: int = MAX_ANSWER_BYTES, **kwargs: Any) -> None:
+        super().__init__(max_retries=0, **kwargs)
+        self.session.stream = True  # bodies are read by _body, within deadline and cap
+        self.session.hooks["response"].append(_cap_error_page)
+        self.max_bytes = max_bytes
+
+    def get_json(self, url: str, *, timeout: float, headers: dict[str, str]) -> Any:
+        deadline = time.monotonic() + timeout
+        body: Future[bytes] = Future()
+        worker = threading.Thread(
+            target=self._read, args=(url, timeout, headers, deadline, body), daemon=True
+        )
+        worker.start()
+        try:
+            data = body.result(timeout=timeout)
+        except FutureTimeout:
+            raise geopy_exc.GeocoderTimedOut(f"no complete answer within {timeout:g} s") from None
+        try:
+            return json.loads(data)
+        except ValueError as exc:
+            raise UnusableAnswer(f"the answer is not JSON: {exc}") from None
+
+    def _read(
+        self,
+        url: str,
+        timeout: float,
+        headers: dict[str, str],
+        deadline: float,
+        body: Future[bytes],
+    ) -> None:
+        try:
+            body.set_result(self._body(url, timeout, headers, deadline))
+        except BaseException as exc:  # noqa: BLE001 - handed to the waiting caller
+            body.set_exception(exc)
+
+    def _body(self, url: str, timeout: float, headers: dict[str, str], deadline: float) -> bytes:
+        cap = self.max_bytes
+        with self._request(url, timeout=timeout, headers=headers) as resp:
+            length = resp.headers.get("Content-Length", "")
+            if length.isdigit() and int(length) > cap:
+                raise UnusableAnswer(f"answer of {int(length):,} bytes refused (limit {cap:,})")
+            chunks: list[bytes] = []
+            size = 0
+            # read1: whatever one socket read brings, so the deadline is checked often
+            while chunk := resp.raw.read1(65536, decode_content=True):
+                size += len(chunk)
+                if size > cap:
+                    raise UnusableAnswer(f"answer over {cap:,} bytes refused")
+                if time.monotonic() > deadline:
+                    raise geopy_exc.GeocoderTimedOut("answer not complete by the deadline")
+                chunks.append(chunk)
+        return b"".join(chunks)
 
 
 def service_url(provider: str, url: str | None) -> tuple[str, str]:
@@ -134,13 +362,13 @@ class OnlineGeocoder(GazetteerLayer):
             "scheme": scheme,
             "user_agent": user_agent,
             "timeout": timeout,
-            "adapter_factory": _adapter_without_retries,
+            "adapter_factory": _BoundedAdapter,
         }
         try:
             if provider == "nominatim":
                 self.client: Nominatim | Photon = _Nominatim(**common)
             else:
-                self.client = Photon(**common)
+                self.client = _Photon(**common)
         except geopy_exc.ConfigurationError as exc:
             raise ConfigError(f"{provider} at {self.service}: {exc}") from exc
         wait = max(2.0 * self.min_delay, 0.5) if error_wait is None else error_wait
@@ -201,6 +429,7 @@ class OnlineGeocoder(GazetteerLayer):
 
     def _describe(self, query: str, error: BaseException) -> str:
         status = {
+            UnusableAnswer: "sent an unusable answer",
             geopy_exc.GeocoderRateLimited: "refused the request (429 Too Many Requests)",
             geopy_exc.GeocoderInsufficientPrivileges: "refused the request (403 Forbidden)",
             geopy_exc.GeocoderAuthenticationFailure: "refused the request (authentication)",
@@ -221,9 +450,9 @@ class OnlineGeocoder(GazetteerLayer):
         ``countries`` (ISO2 codes) asks only within those countries (Nominatim; Photon's
         answers are filtered by the caller); it is part of the cache key.
 
-        Raises GeocoderUnavailable when the service cannot answer (and no stale
-        answer is cached), GeocodingError when it answers with something unusable.
-        Neither is cached.
+        Raises GeocoderUnavailable when the service cannot answer, GeocodingError when
+        it answers with something unusable (either way, a stale cached answer is
+        returned instead if there is one). Neither is cached.
         """
         text = " ".join(query.split())
         key = normalize(text)
@@ -240,7 +469,7 @@ class OnlineGeocoder(GazetteerLayer):
                 return hit
         try:
             answer = self._fetch_live(text, within)
-        except GeocoderUnavailable:
+        except GeocodingError:  # down, or an unusable answer
             stale = (
                 self.cache.get(self.provider, self.service, key, allow_stale=True)
                 if self.cache is not None
@@ -538,6 +767,73 @@ def photon_candidate(
 # -- building the layer and what the pipeline calls -------------------------------------
 
 
+def failed_reason(why: str, error: GeocodingError) -> str:
+    """A mention's reason, plus what the geocoder did wrong (GeocoderTrouble counts these)."""
+    marker = UNAVAILABLE if isinstance(error, GeocoderUnavailable) else UNUSABLE
+    return f"{why}; {marker}: {error}"
+
+
+@dataclass(frozen=True)
+class GeocoderTrouble:
+    """How many unresolved mentions of a run the geocoder could not answer for, and
+    the first reason of each kind: the run's summary and its exit status say so,
+    since such mentions are worth asking again (``geomap resolve --retry-unresolved``).
+
+    Read from the reasons of a run's fresh resolutions (see :func:`failed_reason`), so
+    it adds up across processes and cluster workers.
+    """
+
+    unavailable: int = 0  # down, timed out, refused: nothing was learned
+    unusable: int = 0  # answered, but not with a usable answer
+    first_unavailable: str = ""
+    first_unusable: str = ""
+
+    @classmethod
+    def of(cls, resolutions: Iterable[Resolution]) -> GeocoderTrouble:
+        out = cls()
+        for r in resolutions:
+            if r.place is None:
+                _, down, why_down = r.why.rpartition(f"; {UNAVAILABLE}: ")
+                _, bad, why_bad = r.why.rpartition(f"; {UNUSABLE}: ")
+                if down:
+                    out += cls(unavailable=1, first_unavailable=why_down)
+                elif bad:
+                    out += cls(unusable=1, first_unusable=why_bad)
+        return out
+
+    def __add__(self, other: GeocoderTrouble) -> GeocoderTrouble:
+        return GeocoderTrouble(
+            self.unavailable + other.unavailable,
+            self.unusable + other.unusable,
+            self.first_unavailable or other.first_unavailable,
+            self.first_unusable or other.first_unusable,
+        )
+
+    def __bool__(self) -> bool:
+        return bool(self.unavailable or self.unusable)
+
+    def lines(self) -> list[str]:
+        """One line per kind of trouble, for stderr (the reasons come from the service)."""
+        out = []
+        if self.unavailable:
+            out.append(
+                f"geocoder: {self.unavailable} names not looked up "
+                f"(service unavailable: {_one_line(self.first_unavailable)})"
+            )
+        if self.unusable:
+            out.append(
+                f"geocoder: {self.unusable} names got an unusable answer "
+                f"({_one_line(self.first_unusable)})"
+            )
+        return out
+
+
+def _one_line(text: str, width: int = 200) -> str:
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def build_online_layer(
     settings: Settings, *, cache: GeocoderCache | None = None, **options: Any
 ) -> OnlineGeocoder | None:
@@ -652,17 +948,13 @@ def online_resolution(
     enough, else ``resolution`` unchanged except for a reason that says what the
     geocoder answered. ``countries`` (ISO2 codes of places already resolved in
     the article) lets it prefer the right namesake.
-    Raises GeocoderUnavailable when the service cannot answer (nothing cached):
-    record the mention as unresolved with that message and go on.
+    Raises GeocoderUnavailable when the service cannot answer (nothing cached), and
+    GeocodingError (its parent) when its answer is unusable: record the mention as
+    unresolved with :func:`failed_reason` and go on.
     """
     mention = resolution.mention
     within = focus.main_countries() if focus else []
-    try:
-        found = online_candidates(layer, mention.text, within)
-    except GeocoderUnavailable:
-        raise
-    except GeocodingError as exc:
-        return replace(resolution, why=f"{resolution.why}; geocoder error: {exc}")
+    found = online_candidates(layer, mention.text, within)
     picked = pick_online(mention.text, found, countries=countries)
     if picked is None:
         return replace(resolution, why=f"{resolution.why}; {layer.provider}: no match")

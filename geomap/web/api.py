@@ -83,7 +83,8 @@ def _viewport(store: Store) -> Response:
     except InputError as exc:
         abort(400, description=str(exc))
     zoom = _int_arg("zoom", 2, 0, 24)
-    body = json.dumps(viewport.view(store, box, zoom), ensure_ascii=False, separators=(",", ":"))
+    doc = viewport.view(store, box, zoom, request_filters())
+    body = json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
     return Response(body, mimetype="application/geo+json")
 
 
@@ -96,14 +97,14 @@ def places_search() -> Response:
     limit = _int_arg("limit", 20, 1, MAX_PAGE)
     if not query:
         return jsonify({"type": "FeatureCollection", "features": []})
-    return jsonify(viewport.search(get_store(), query[:200], limit))
+    return jsonify(viewport.search(get_store(), query[:200], limit, request_filters()))
 
 
 @bp.get("/api/places/top")
 def places_top() -> Response:
     """The most mentioned places, for the map's list in viewport mode."""
     limit = _int_arg("limit", 200, 1, 1000)
-    rows = get_store().top_places(limit)
+    rows = get_store().top_places(limit, request_filters() or None)
     return jsonify(
         {"places": [{"id": i, "name": n, "mentions": c, "bbox": b} for i, n, c, b in rows]}
     )

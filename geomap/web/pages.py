@@ -128,7 +128,8 @@ def map_page() -> MapPage:
         label=label,
     )
     counts = store.counts()
-    if counts["places"] > current_app.config["MAP_PAGE_PLACES"] and not filters:
+    limit = current_app.config["MAP_PAGE_PLACES"]
+    if counts["places"] > limit and (not filters or store.count_places(filters) > limit):
         # too many places for one page: the map loads each view's from the server
         options.viewport = {
             "url": url_for("api.places_geojson"),

@@ -342,6 +342,8 @@
   // that the new view still holds are kept (an open popup stays open).
   function viewportMode(map, config) {
     var vp = config.viewport;
+    // the page's filters (dates, confidence, feed...) go with every question to the server
+    var filterQuery = config.filterQuery ? config.filterQuery + "&" : "";
     var shown = {}; // key -> {layer, group, place}
     var seq = 0, timer = null, pending = null;
     var groups = {};
@@ -355,7 +357,7 @@
 
     function load() {
       var mine = ++seq;
-      getJson(vp.url + "?bbox=" + bboxParam() + "&zoom=" + map.getZoom())
+      getJson(vp.url + "?" + filterQuery + "bbox=" + bboxParam() + "&zoom=" + map.getZoom())
         .then(function (data) {
           if (mine !== seq) return; // a newer view was asked for meanwhile
           var next = {};
@@ -443,7 +445,7 @@
       }
       details.addEventListener("toggle", function () {
         if (!details.open || list.childNodes.length) return;
-        getJson(vp.top).then(function (data) {
+        getJson(vp.top + (filterQuery ? "?" + filterQuery.slice(0, -1) : "")).then(function (data) {
           data.places.forEach(function (p) {
             list.appendChild(item(p.id, p.name, p.mentions, p.bbox, null));
           });
@@ -455,7 +457,7 @@
         timer2 = setTimeout(function () {
           var q = search.value.trim(), mine = ++asked;
           if (!q) { results.textContent = ""; return; }
-          getJson(vp.search + "?q=" + encodeURIComponent(q)).then(function (data) {
+          getJson(vp.search + "?" + filterQuery + "q=" + encodeURIComponent(q)).then(function (data) {
             if (mine !== asked) return;
             results.textContent = "";
             if (!data.features.length) results.appendChild(el("li", "gm-note", "No place matches"));
