@@ -137,7 +137,7 @@ def parse(
     stdin) and print them; nothing is stored. The store's corrections apply. Exit status 2
     if any input failed, else 3 if the online geocoder failed for some names (they are
     printed as unresolved, with the reason)."""
-    from geomap.articles import iter_articles
+    from geomap.articles import DuplicateId, iter_articles
     from geomap.cli import settings_from
     from geomap.errors import InputError
     from geomap.export import result_to_csv, result_to_geojson, result_to_json
@@ -146,19 +146,23 @@ def parse(
 
     articles, resolutions, errors = [], [], []
     good = []
-    for item in iter_articles(files):
+    settings = settings_from(ctx, **flags)
+    for item in iter_articles(files, limit=settings.max_input_bytes):
         if isinstance(item, InputError):
             errors.append(str(item))
             click.echo(f"geomap: {item}", err=True)
+        elif isinstance(item, DuplicateId):
+            click.echo(f"geomap: warning: {item.message}", err=True)
         else:
             good.append(item)
     n_workers = choose_workers(workers, len(good))
-    if n_workers == 1:
+    if not good:  # every input failed: no model to load
+        parsed: Any = iter(())
+    elif n_workers == 1:
         parsed = _engine(ctx, **flags).iter_parse(good)
     else:
         from geomap.gazetteer.index import ensure_index
 
-        settings = settings_from(ctx, **flags)
         ensure_index(settings.index_file, progress=True)  # once here, not in every worker
         from geomap.corrections import rules_from
 

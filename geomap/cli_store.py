@@ -70,7 +70,11 @@ def ingest_paths(
     from geomap.parallel import ingest_articles
     from geomap.store import Store
 
-    articles, errors = load_articles(paths)
+    articles, errors = load_articles(
+        paths,
+        limit=settings.max_input_bytes,
+        on_duplicate=lambda d: click.echo(f"geomap: warning: {d.message}", err=True),
+    )
     for message in errors:
         click.echo(f"geomap: {message}", err=True)
     with Store.open(settings.db_url) as store:

@@ -17,6 +17,10 @@ from platformdirs import user_data_dir
 from geomap.errors import ConfigError, DataMissingError
 
 GEOCODERS = ("none", "nominatim", "photon")
+# the largest input file (or standard input) read, in bytes. A run holds its whole input
+# in memory, about six times over for a JSONL archive (bytes, text, articles); 256 MB is
+# some 50,000 news articles of 5 kB, where one article is a few kB
+MAX_INPUT_BYTES = 256 * 1024 * 1024
 
 
 def data_dir() -> Path:
@@ -56,6 +60,7 @@ class Settings:
     index_path: Path | None = None  # offline index; None = data_dir()/gazetteer-index.sqlite
     # host names `geomap serve` answers to besides the loopback ones, comma-separated
     trusted_hosts: str | None = None
+    max_input_bytes: int = MAX_INPUT_BYTES  # larger input files or stdin are refused
 
     def __post_init__(self) -> None:
         if self.geocoder not in GEOCODERS:
@@ -66,6 +71,12 @@ class Settings:
             value = getattr(self, name)
             if not isinstance(value, int | float) or value < 0:
                 raise ConfigError(f"{name} must be a number >= 0, not {value!r}")
+        if isinstance(self.max_input_bytes, bool) or not isinstance(self.max_input_bytes, int):
+            raise ConfigError(
+                f"max_input_bytes must be a whole number, not {self.max_input_bytes!r}"
+            )
+        if self.max_input_bytes < 1:
+            raise ConfigError(f"max_input_bytes must be at least 1, not {self.max_input_bytes}")
         if not 0.0 <= self.threshold <= 1.0:
             raise ConfigError(f"threshold must be within [0, 1], not {self.threshold!r}")
         if self.geocoder == "nominatim" and not (self.user_agent or "").strip():
@@ -117,6 +128,10 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
             value = ",".join(str(v) for v in value)
         if "float" in kind:
             return float(value)
+        if kind == "int":
+            if isinstance(value, bool | float):  # int() would cut 1.5 to 1 and True to 1
+                raise ValueError(value)
+            return int(value)
         if "Path" in kind:
             return Path(value)
         return str(value)

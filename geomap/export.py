@@ -172,10 +172,22 @@ CSV_FIELDS = [
 ]
 
 
+# a cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets
+# (OWASP "CSV injection"); names, titles and ids come from articles and geocoders
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(value: str) -> str:
+    """A text cell a spreadsheet shows as text: a leading ``'`` defuses a formula. Only for
+    text columns: a number such as a negative longitude must stay a number."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def result_to_csv(result: ParseResult) -> str:
     """One row per mention (resolved or not; the place columns are empty when unresolved),
     with one point per place in ``lat``/``lon`` so spreadsheets and GDAL's CSV driver
-    (``X_POSSIBLE_NAMES=lon``, ``Y_POSSIBLE_NAMES=lat``) can place it. RFC 4180 quoting."""
+    (``X_POSSIBLE_NAMES=lon``, ``Y_POSSIBLE_NAMES=lat``) can place it. RFC 4180 quoting;
+    text cells that a spreadsheet would run as a formula start with ``'``."""
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=CSV_FIELDS, lineterminator="\r\n")
     writer.writeheader()
@@ -185,14 +197,14 @@ def result_to_csv(result: ParseResult) -> str:
         gid = p.geonames_id if p and p.geonames_id is not None else ""
         writer.writerow(
             {
-                "article": r.mention.article_id,
+                "article": csv_text(r.mention.article_id),
                 "start": r.mention.start,
                 "end": r.mention.end,
-                "text": r.mention.text,
-                "place_id": p.id if p else "",
+                "text": csv_text(r.mention.text),
+                "place_id": csv_text(p.id) if p else "",
                 "geonames_id": gid,
-                "name": p.name if p else "",
-                "kind": p.kind if p else "",
+                "name": csv_text(p.name) if p else "",
+                "kind": csv_text(p.kind) if p else "",
                 "lat": lat,
                 "lon": lon,
                 "confidence": round(r.confidence, 3),

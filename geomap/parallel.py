@@ -151,6 +151,14 @@ def ingest_articles(
     from geomap.store import IngestReport
 
     report = IngestReport({}, [])
+    seen: set[str] = set()
+    for a in articles:  # the store keys on the id: a second one would replace the first
+        if a.id in seen:
+            raise InputError(
+                f"{a.source or a.id}: article id {a.id!r} is given twice; make the ids "
+                "unique first (geomap.articles.unique_ids)"
+            )
+        seen.add(a.id)
     unchanged = store.unchanged_ids(articles)
     todo = [a for a in articles if a.id not in unchanged]
     for a in articles:

@@ -270,7 +270,7 @@ def test_large_file_is_processed_in_pieces(engine):
 
 def test_cli_parse_reports_bad_inputs_and_goes_on(tmp_path, offline_index):
     bad = tmp_path / "bad.txt"
-    bad.write_bytes(b"\xff\xfe\x00\x01binary")
+    bad.write_bytes(b"\x89PNG\x00\x01binary")  # (\xff\xfe would be a UTF-16 mark)
     env_index = {"GEOMAP_INDEX_PATH": str(offline_index)}
     import os
 

@@ -176,3 +176,48 @@ def test_an_empty_selection_is_still_a_valid_file(store_db, tmp_path, fmt):
     assert out.exit_code == 0 and "wrote 0 places" in out.stderr
     layers = ogr_layers(target)
     assert layers and set(layers.values()) == {0}
+
+
+def test_csv_text_cells_never_run_as_spreadsheet_formulas(tmp_path, basemap_dir):
+    """A title, id or name that starts like a formula (=, +, -, @, tab, CR) gets a leading
+    quote in every CSV (geomap export, the web download); numbers stay numbers."""
+    from geomap.models import Mention, ParseResult, Place, Resolution
+    from geomap.web import create_app
+
+    text = "Rally at @Plaza and in -Centro, near +Obelisco and =Ribera.\tThen\rhome."
+    article = Article('=HYPERLINK("http://evil")', text, title="=1+1")
+    place = Place(
+        "geocoder:1",
+        '=cmd|" /C calc"!A0',
+        "-city",
+        {"type": "Point", "coordinates": [-58.3816, -34.6037]},
+        "geocoder",
+        lat=-34.6037,
+        lon=-58.3816,
+    )
+    surfaces = ["@Plaza", "-Centro", "+Obelisco", "=Ribera", "\tThen", "\rhome"]
+    resolutions = []
+    for surface in surfaces:
+        start = text.index(surface)
+        mention = Mention(article.id, surface, start, start + len(surface), text, "GPE")
+        resolutions.append(Resolution(mention, place, 0.9, "test"))
+    db = tmp_path / "s.db"
+    with Store(db) as store:
+        store.save(ParseResult((article,), tuple(resolutions)))
+    out = export(db, "--format", "csv")
+    assert out.exit_code == 0, out.output
+    app = create_app(
+        {"TESTING": True, "DATABASE": str(db), "TILES": None, "BASEMAP_DIR": str(basemap_dir)}
+    )
+    download = app.test_client().get("/export.csv")
+    assert download.status_code == 200
+    for body in (out.stdout, download.get_data(as_text=True)):
+        rows = list(csv.DictReader(io.StringIO(body, newline="")))
+        assert sorted(r["text"] for r in rows) == sorted("'" + s for s in surfaces)
+        for row in rows:
+            assert row["article"] == '\'=HYPERLINK("http://evil")'
+            assert row["name"] == '\'=cmd|" /C calc"!A0' and row["kind"] == "'-city"
+            assert row["place_id"] == "geocoder:1"  # nothing to defuse: unchanged
+            assert float(row["lon"]) == -58.3816 and float(row["lat"]) == -34.6037
+            assert row["lon"] == "-58.3816"  # a number, not '-58.3816
+            assert int(row["start"]) >= 0 and float(row["confidence"]) == 0.9

@@ -359,7 +359,12 @@ def unclaimed_ids(store: Store, new: list[Article]) -> tuple[list[Article], list
         ):
             n += 1
             chosen = replace(article, id=f"{article.id}-{n}")
-        if chosen.id != article.id:
+        if chosen.id != article.id and article.id in taken:
+            notices.append(
+                f"This upload has more than one article {article.id!r}: "
+                f"one of them was stored as {chosen.id!r}."
+            )
+        elif chosen.id != article.id:
             notices.append(
                 f"The store already has an article {article.id!r} with other content: "
                 f"this upload was stored as {chosen.id!r}, and {article.id!r} is unchanged."
