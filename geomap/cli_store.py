@@ -147,10 +147,20 @@ def serve_hosts(host: str, given: tuple[str, ...], configured: str | None) -> li
     return [*names, *given, *(configured or "").split(",")]
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+THREADS = 8  # request threads of geomap serve
+
+
 @click.command()
 @click.argument("paths", nargs=-1)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--port",
+    default=5000,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="Port to listen on (0: any free one, printed).",
+)
 @DB_OPTION
 @click.option(
     "--tiles",
@@ -159,6 +169,18 @@ def serve_hosts(host: str, given: tuple[str, ...], configured: str | None) -> li
     "http(s)://…/{z}/{x}/{y}.png template (GEOMAP_TILES).",
 )
 @click.option("--read-only", is_flag=True, help="No editing: corrections cannot be made.")
+@click.option(
+    "--threads",
+    type=click.IntRange(1, 64),
+    default=THREADS,
+    show_default=True,
+    help="Requests answered at once (uploads are parsed apart, on one background thread).",
+)
+@click.option(
+    "--debug",
+    is_flag=True,
+    help="Flask's development server with its debugger instead of waitress (loopback only).",
+)
 @click.option(
     "--trusted-host",
     "trusted_host",
@@ -178,20 +200,27 @@ def serve(
     db: str | None,
     tiles: str | None,
     read_only: bool,
+    threads: int,
+    debug: bool,
     trusted_host: tuple[str, ...],
     **flags: Any,
 ) -> None:
-    """Ingest PATHS (if any), then serve the map on http://HOST:PORT/. The geocoder flags
-    apply to PATHS and to the articles added in the browser."""
+    """Ingest PATHS (if any), then serve the map on http://HOST:PORT/ (the waitress WSGI
+    server; uploads are parsed on a background thread while pages keep being served). The
+    geocoder flags apply to PATHS and to the articles added in the browser."""
     from geomap.cli import settings_from
+    from geomap.errors import InputError
     from geomap.mapview import tile_layer
     from geomap.web import create_app
 
     settings = settings_from(ctx, db=db, tiles=tiles, **flags)
     if settings.tiles:
         tile_layer(settings.tiles)  # a bad template fails now, not on the first page
-    if host not in ("127.0.0.1", "localhost", "::1") and not read_only:
-        from geomap.errors import InputError
+    if debug and host not in LOOPBACK:
+        raise InputError(
+            f"--host {host}: --debug runs a debugger that executes code; loopback only"
+        )
+    if host not in LOOPBACK and not read_only:
         from geomap.store import Store
 
         with Store.open(settings.db_url) as store:
@@ -206,7 +235,7 @@ def serve(
             click.echo(f"geomap: {line}", err=True)
         if failed:
             click.echo(f"geomap: {failed} inputs failed; serving what was stored", err=True)
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    if host not in LOOPBACK:
         click.echo(
             f"geomap: warning: listening on {host}: anyone who can reach this machine "
             "can read and add articles",
@@ -233,13 +262,29 @@ def serve(
             "TRUSTED_HOSTS": serve_hosts(host, trusted_host, settings.trusted_hosts),
         }
     )
-    shown = f"[{host}]" if ":" in host else host
-    from geomap.backends import redact
+    run_server(app, host, port, threads=threads, debug=debug, db_url=settings.db_url)
 
-    click.echo(
-        f"geomap: serving {redact(settings.db_url)} on http://{shown}:{port}/ (Ctrl-C stops)"
-    )
-    app.run(host=host, port=port, threaded=True, use_reloader=False, debug=False)
+
+def run_server(app: Any, host: str, port: int, *, threads: int, debug: bool, db_url: str) -> None:
+    """Serve ``app`` until Ctrl-C: waitress (geomap.web.server) with ``threads`` request
+    threads, or Flask's development server with ``debug``. Then the upload jobs stop."""
+    from geomap.backends import redact
+    from geomap.web.server import make_server
+
+    def announce(bound: int) -> None:
+        shown = f"[{host}]" if ":" in host else host
+        click.echo(f"geomap: serving {redact(db_url)} on http://{shown}:{bound}/ (Ctrl-C stops)")
+
+    try:
+        if debug:
+            announce(port)
+            app.run(host=host, port=port, threaded=True, use_reloader=False, debug=True)
+            return
+        server = make_server(app, host, port, threads)
+        announce(int(getattr(server, "effective_port", port)))
+        server.run()
+    finally:
+        app.extensions["geomap"]["jobs"].shutdown()
 
 
 @click.command()

@@ -15,6 +15,7 @@ import hashlib
 import json
 import math
 import random
+import secrets
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -103,6 +104,19 @@ def _add_bounds(conn: Connection) -> None:
         conn.ddl("CREATE INDEX places_geom ON places USING gist (geom)")
 
 
+def _add_revision(conn: Connection) -> None:
+    """v7 (serving, issue 13): a number every write transaction moves on, and a random name
+    for this store, so that the web app's caches and ETags notice every change (corrections
+    and replaced articles too) and never mistake a new store for an old one."""
+    conn.ddl(
+        "CREATE TABLE store_revision (id INTEGER PRIMARY KEY, store TEXT NOT NULL,"
+        " n INTEGER NOT NULL)"
+    )
+    conn.execute(
+        "INSERT INTO store_revision (id, store, n) VALUES (1, ?, 0)", (secrets.token_hex(8),)
+    )
+
+
 # Each entry upgrades the schema by one version; never edit a shipped entry, append one.
 MIGRATIONS: tuple[Migration, ...] = (
     """
@@ -185,6 +199,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     # v5 (reference ids, issue 9): the place's GeoNames id; its point is lat/lon
     "ALTER TABLE places ADD COLUMN geonames_id INTEGER",
     _add_bounds,  # v6
+    _add_revision,  # v7
 )
 
 SaveStatus = str  # "added" | "updated" | "unchanged"
@@ -375,6 +390,8 @@ class Store:
             self.conn.begin()
             try:
                 yield self.conn
+                # last, so that concurrent writers hold this one row only while committing
+                self.conn.execute("UPDATE store_revision SET n = n + 1 WHERE id = 1")
             except BaseException:
                 self.conn.rollback()
                 raise
@@ -1066,12 +1083,41 @@ class Store:
         )
 
     def change_stamp(self) -> tuple[Any, ...]:
-        """Cheap to read and different after most writes (place count, newest article): lets
-        a cache of map views notice a changed store."""
-        row = self._query("SELECT (SELECT COUNT(*) FROM places), (SELECT MAX(seq) FROM articles)")[
-            0
+        """Cheap to read and different after every committed write (the store's revision,
+        moved on by each write transaction): what the web caches and ETags are keyed by."""
+        rows = self._query("SELECT store, n FROM store_revision WHERE id = 1")
+        return (str(rows[0][0]), int(rows[0][1])) if rows else ("", 0)
+
+    def article_stamp(self, article_id: str) -> str | None:
+        """A digest of all an article's page shows (its content, focus, decisions and the
+        places they point at), None when there is no such article: the page is rebuilt
+        when this changes, not at every write to the store."""
+        rows = self._query(
+            "SELECT content_hash, title, url, date, source, focus FROM articles WHERE id = ?",
+            [article_id],
+        )
+        if not rows:
+            return None
+        parts: list[tuple[Any, ...]] = [tuple(rows[0])]
+        parts += [
+            tuple(r)
+            for r in self._query(
+                'SELECT m.start, m."end", m.text, m.place_id, m.confidence, m.why, m.label,'
+                " p.geometry_hash, p.name, p.kind, p.status, p.country, p.aliases, p.extra,"
+                " p.geonames_id FROM mentions m JOIN places p ON p.id = m.place_id"
+                ' WHERE m.article_id = ? ORDER BY m.start, m."end"',
+                [article_id],
+            )
         ]
-        return tuple(row)
+        parts += [
+            tuple(r)
+            for r in self._query(
+                'SELECT start, "end", text, reason, label FROM unresolved'
+                ' WHERE article_id = ? ORDER BY start, "end"',
+                [article_id],
+            )
+        ]
+        return hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
 
     def kind_counts(self) -> dict[str, int]:
         """How many places of each kind (the map's layers and legend)."""

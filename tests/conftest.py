@@ -442,13 +442,12 @@ def guarded_page(browser, base: str):
 
 @_contextlib.contextmanager
 def serving(db, basemap_dir, engine):
-    """The real app over the store ``db`` served by werkzeug on a free loopback port; yields
-    its base URL and stops it afterwards."""
+    """The real app over the store ``db`` served by waitress (as ``geomap serve`` does) on a
+    free loopback port; yields its base URL and stops it afterwards."""
     import threading
 
-    from werkzeug.serving import make_server
-
     from geomap.web import create_app
+    from geomap.web.server import make_server
 
     app = create_app(
         {
@@ -458,11 +457,32 @@ def serving(db, basemap_dir, engine):
             "ENGINE": lambda: engine,
         }
     )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    server = make_server(app, "127.0.0.1", 0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}"
+        yield f"http://127.0.0.1:{server.effective_port}"
     finally:
-        server.shutdown()
+        server.close()
         thread.join(timeout=5)
+        app.extensions["geomap"]["jobs"].shutdown()
+
+
+def finish_upload(client, response, timeout: float = 30.0):
+    """Follow an upload (``POST /add`` answered 303 to its job page) until the job has
+    finished; returns the job page's last answer: a 303 to the article (or the list), or
+    the page of a job that failed."""
+    import time
+
+    assert response.status_code == 303, response.status_code
+    location = response.headers["Location"]
+    assert location.startswith("/jobs/"), location
+    deadline = time.monotonic() + timeout
+    while True:
+        page = client.get(location)
+        html = page.get_data(as_text=True)
+        if page.status_code != 200 or any(f'data-state="{s}"' in html for s in ("done", "failed")):
+            return page
+        assert 'http-equiv="refresh"' in html  # a page in progress refreshes itself
+        assert time.monotonic() < deadline, f"the upload job did not finish: {html}"
+        time.sleep(0.02)

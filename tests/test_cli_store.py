@@ -110,14 +110,15 @@ def test_store_errors_are_one_line(tmp_path, corpus, fake_engine):
 
 def test_serve_ingests_then_runs_on_loopback(tmp_path, corpus, fake_engine, monkeypatch):
     calls = []
-    monkeypatch.setattr("flask.Flask.run", lambda self, **kw: calls.append((self, kw)))
+    monkeypatch.setattr(
+        "geomap.cli_store.run_server", lambda app, *args, **kw: calls.append((app, args, kw))
+    )
     db = tmp_path / "s.db"
     result = run("serve", str(corpus), "--db", str(db), "--port", "5123")
     assert result.exit_code == 0, result.output
-    [(app, kwargs)] = calls
-    assert kwargs["host"] == "127.0.0.1" and kwargs["port"] == 5123
+    [(app, args, kwargs)] = calls
+    assert args == ("127.0.0.1", 5123) and kwargs["threads"] == 8 and kwargs["debug"] is False
     assert app.config["DATABASE"] == str(db) and app.config["TILES"] is None
-    assert "serving" in result.stdout and "http://127.0.0.1:5123/" in result.stdout
     with Store(db) as store:
         assert store.counts()["articles"] == 2
     page = app.test_client().get("/")
@@ -126,7 +127,7 @@ def test_serve_ingests_then_runs_on_loopback(tmp_path, corpus, fake_engine, monk
 
 def test_serve_warns_off_loopback_and_checks_tiles(tmp_path, fake_engine, monkeypatch):
     calls = []
-    monkeypatch.setattr("flask.Flask.run", lambda self, **kw: calls.append(kw))
+    monkeypatch.setattr("geomap.cli_store.run_server", lambda *args, **kw: calls.append(kw))
     db = str(tmp_path / "s.db")
     result = run("serve", "--db", db, "--host", "0.0.0.0", "--tiles", "osm", "--read-only")
     assert result.exit_code == 0 and "warning: listening on 0.0.0.0" in result.stderr
@@ -147,3 +148,13 @@ def test_real_engine_ingests_the_seed(tmp_path, offline_index):
         _, [row] = store.mentions(names["Yerevan"].place.id)
         assert "pressure on Yerevan to open a land link" in row.excerpt
         assert row.excerpt[row.mark_start : row.mark_end] == "Yerevan"
+
+
+def test_serve_debug_runs_the_development_server(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr("flask.Flask.run", lambda self, **kw: calls.append(kw))
+    result = run("serve", "--db", str(tmp_path / "s.db"), "--debug", "--port", "5124")
+    assert result.exit_code == 0, result.output
+    [kwargs] = calls
+    assert kwargs["debug"] is True and kwargs["port"] == 5124 and kwargs["host"] == "127.0.0.1"
+    assert "http://127.0.0.1:5124/" in result.stdout

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import csrf_token
+from conftest import csrf_token, finish_upload
 from fake_nominatim import FakeGeocoderServer, closed_port_url
 from geopy.geocoders import Nominatim
 
@@ -861,6 +861,7 @@ def test_the_web_add_form_survives_a_malformed_answer(
     client = app.test_client()
     token = csrf_token(client)
     resp = client.post("/add", data={"text": ZOVASHENIK, "title": "Villages", "csrf_token": token})
+    resp = finish_upload(client, resp, timeout=60)  # parsed by the upload job
     assert resp.status_code == 303, resp.get_data(as_text=True)[:500]
     with Store(db) as store:
         (why,) = [r.why for r in store.unresolved()]

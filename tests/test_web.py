@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from conftest import csrf_token
+from conftest import csrf_token, finish_upload
 
 from geomap.mapview import MapOptions, MapUrls, build_map, decode_places, render_parts
 from geomap.store import PlaceSummary, Store
@@ -211,12 +211,14 @@ def test_paste_an_article(app, client):
     token = csrf_token(client)
     text = "date 2024-05-01 Talks resumed in Yerevan while Baku waited."
     resp = client.post("/add", data={"text": text, "title": "Talks", "csrf_token": token})
+    resp = finish_upload(client, resp)
     assert resp.status_code == 303
     location = resp.headers["Location"]
     assert location.startswith("/articles/paste-")
     page = client.get(location).get_data(as_text=True)
     assert "Talks" in page and "<mark>Yerevan</mark>" in page and "2024-05-01" in page
     again = client.post("/add", data={"text": text, "title": "Talks", "csrf_token": token})
+    again = finish_upload(client, again)
     assert again.headers["Location"] == location  # same content, same article
     config = map_config(client.get("/").get_data(as_text=True))
     assert places_by_name(config)["Yerevan"]["c"] == 2
@@ -229,6 +231,7 @@ def test_upload_files(app, client):
         "csrf_token": token,
     }
     resp = client.post("/add", data=data, content_type="multipart/form-data")
+    resp = finish_upload(client, resp)
     assert resp.status_code == 303 and resp.headers["Location"] == "/articles/deal"
     doc = json.dumps({"id": "j1", "title": "JSON one", "text": "News from Yerevan."}).encode()
     resp = client.post(
@@ -236,7 +239,7 @@ def test_upload_files(app, client):
         data={"file": (io.BytesIO(doc), "one.json"), "csrf_token": token},
         content_type="multipart/form-data",
     )
-    assert resp.headers["Location"] == "/articles/j1"
+    assert finish_upload(client, resp).headers["Location"] == "/articles/j1"
     assert app.config["FAKE_ENGINE"].calls == 2
 
 
@@ -277,7 +280,7 @@ def test_long_pasted_text_is_accepted_up_to_the_limit(client):
         data={"text": text, "csrf_token": csrf_token(client)},
         content_type="multipart/form-data",
     )
-    assert resp.status_code == 303
+    assert finish_upload(client, resp, timeout=60).status_code == 303
 
 
 def test_engine_is_created_once(app, client):
@@ -290,7 +293,8 @@ def test_engine_is_created_once(app, client):
     app.config["ENGINE"] = factory
     token = csrf_token(client)
     for text in ("One in Baku.", "Two in Ankara."):
-        assert client.post("/add", data={"text": text, "csrf_token": token}).status_code == 303
+        resp = client.post("/add", data={"text": text, "csrf_token": token})
+        assert finish_upload(client, resp).status_code == 303
     assert made == [1]
 
 

@@ -10,10 +10,11 @@ import http.client
 import io
 import json
 import re
+import time
 import urllib.parse
 
 import pytest
-from conftest import FakeEngine, csrf_token, serving
+from conftest import FakeEngine, csrf_token, finish_upload, serving
 from test_web_edit import csrf_from, login
 
 from geomap.store import Store
@@ -158,7 +159,7 @@ def test_serve_answers_its_host_and_trusted_hosts(tmp_path, monkeypatch):
     from geomap.cli import main
 
     calls = []
-    monkeypatch.setattr("flask.Flask.run", lambda self, **kw: calls.append(self))
+    monkeypatch.setattr("geomap.cli_store.run_server", lambda app, *a, **kw: calls.append(app))
     db = str(tmp_path / "s.db")
     args = ["serve", "--db", db, "--host", "10.1.2.3", "--read-only"]
     result = CliRunner().invoke(
@@ -182,7 +183,7 @@ def test_an_upload_with_a_stored_id_and_other_content_gets_a_new_id(app, client)
     seed_text = stored(app)[0][SEED_ID]
     token = csrf_token(client)
     evil = {"id": SEED_ID, "title": "Rewritten", "text": "Everything happened in Baku."}
-    resp = client.post("/add", data=json_upload(evil, token))
+    resp = finish_upload(client, client.post("/add", data=json_upload(evil, token)))
     assert resp.status_code == 303 and resp.headers["Location"] == f"/articles/{SEED_ID}-2"
     page = client.get(resp.headers["Location"]).get_data(as_text=True)
     assert "Rewritten" in page and "Everything happened in" in page
@@ -191,10 +192,11 @@ def test_an_upload_with_a_stored_id_and_other_content_gets_a_new_id(app, client)
     texts, _ = stored(app)
     assert texts[SEED_ID] == seed_text and set(texts) == {SEED_ID, f"{SEED_ID}-2"}
     # the same upload again: the copy holding it is shown, no third one
-    again = client.post("/add", data=json_upload(evil, token))
+    again = finish_upload(client, client.post("/add", data=json_upload(evil, token)))
     assert again.headers["Location"] == f"/articles/{SEED_ID}-2"
     # yet other content: the first free id
     other = client.post("/add", data=json_upload({**evil, "text": "Now in Ankara."}, token))
+    other = finish_upload(client, other)
     assert other.headers["Location"] == f"/articles/{SEED_ID}-3"
     assert stored(app)[0][SEED_ID] == seed_text
 
@@ -208,7 +210,7 @@ def test_an_upload_of_the_stored_content_shows_the_stored_article(app, client, s
         "text": seed_article.text,
     }
     before = stored(app)
-    resp = client.post("/add", data=json_upload(same, token))
+    resp = finish_upload(client, client.post("/add", data=json_upload(same, token)))
     assert resp.status_code == 303 and resp.headers["Location"] == f"/articles/{SEED_ID}"
     assert "other content" not in client.get(resp.headers["Location"]).get_data(as_text=True)
     assert stored(app) == before and app.config["FAKE_ENGINE"].calls == 0
@@ -218,7 +220,7 @@ def test_two_articles_with_one_id_in_an_upload_are_both_kept(app, client):
     token = csrf_token(client)
     batch = [{"id": "twin", "text": "One in Baku."}, {"id": "twin", "text": "Two in Ankara."}]
     data = {"file": (io.BytesIO(json.dumps(batch).encode()), "two.json"), "csrf_token": token}
-    resp = client.post("/add", data=data)
+    resp = finish_upload(client, client.post("/add", data=data))
     assert resp.status_code == 303
     texts, _ = stored(app)
     assert texts["twin"] == "One in Baku." and texts["twin-2"] == "Two in Ankara."
@@ -245,6 +247,8 @@ def test_chunked_form_past_the_limit_is_413_with_the_test_client(app, client):
             environ_overrides=chunked,
         )
         assert resp.status_code == status, size
+        if status == 303:
+            assert finish_upload(client, resp).status_code == 303
     texts, _ = stored(app)
     assert [len(t) for t in texts.values() if t.startswith("In Yerevan.")] == [len(text)]
 
@@ -294,9 +298,15 @@ def test_chunked_form_past_the_limit_is_413_on_a_real_server(tmp_path, basemap_d
         whole = "In Yerevan. " + "y" * (MAX_UPLOAD_BYTES - 1000)
         status, _ = send_chunked(base, form_body(whole, token), cookie)
         assert status == 303
-        with Store(db) as store:
-            [new] = [s.article.id for s in store.articles() if s.article.id != SEED_ID]
-            assert _text(store, new) == whole
+        deadline = time.monotonic() + 30  # the upload's job parses it in the background
+        while True:
+            with Store(db) as store:
+                new = [s.article.id for s in store.articles() if s.article.id != SEED_ID]
+                if new:
+                    assert _text(store, new[0]) == whole
+                    break
+            assert time.monotonic() < deadline, "the upload was never stored"
+            time.sleep(0.1)
 
 
 # -- scripts: nonces instead of 'unsafe-inline' ---------------------------------------------------

@@ -1,4 +1,5 @@
-"""Data endpoints: the GeoJSON download, popup excerpts on demand, the base layer."""
+"""Data endpoints: the GeoJSON download, popup excerpts on demand, the base layer, the
+state of an upload job."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 from pathlib import Path
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
+from werkzeug.wrappers import Response as WsgiResponse
 
 from geomap.errors import DataMissingError, InputError
 from geomap.filters import Filters
@@ -13,6 +15,7 @@ from geomap.formats import FORMATS, MEDIA_TYPES, export_bytes
 from geomap.mapview import basemap_geojson, excerpt_html
 from geomap.store import Store
 from geomap.web import get_store
+from geomap.web.caching import Body, conditional, etag
 
 bp = Blueprint("api", __name__)
 
@@ -38,23 +41,34 @@ def request_filters() -> Filters:
 
 
 @bp.get("/places.geojson")
-def places_geojson() -> Response:
+def places_geojson() -> WsgiResponse:
     """The parse schema (RFC 7946 plus foreign members), as a download; takes the page's
     filters (``from``, ``to``, ``min_confidence``, ``article``, ``feed``, ``kind``)."""
     if request.args.get("bbox"):
         return _viewport(get_store())
+    store = get_store()
     filters = request_filters()
     article = filters.article
-    store = get_store()
     if article is not None and store.article(article) is None:
         abort(404, description=f"There is no article {article!r} in the store.")
-    doc = store.to_geojson(filters=filters)
-    body = json.dumps(doc, ensure_ascii=False)
-    name = "geomap-places.geojson" if article is None else "geomap-article.geojson"
-    return Response(
-        body,
-        mimetype="application/geo+json",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    stamp = store.change_stamp()
+
+    def build() -> Body:
+        doc = store.to_geojson(filters=filters)
+        return Body.of(json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+
+    def respond(body: Body) -> WsgiResponse:
+        name = "geomap-places.geojson" if article is None else "geomap-article.geojson"
+        response = Response(
+            mimetype="application/geo+json",
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+        return body.send(response)
+
+    # the whole store is built once per revision and shared; a selection per request
+    key = None if request.args else "places.geojson"
+    return conditional(
+        stamp, key, lambda s: etag("places", s, request.query_string), build, respond
     )
 
 
@@ -170,4 +184,18 @@ def basemap() -> Response:
     response = Response(data, mimetype="application/geo+json")
     response.cache_control.max_age = 7 * 24 * 3600
     response.cache_control.public = True
+    return response
+
+
+@bp.get("/api/jobs/<job_id>")
+def job_state(job_id: str) -> Response:
+    """An upload job as JSON (``state``: queued, parsing, done or failed; ``parsed`` of
+    ``total``; the stored ``articles``; ``errors``), for scripts that upload."""
+    from geomap.web.pages import job_target, jobs
+
+    found = jobs().get(job_id)
+    if found is None:
+        abort(404, description="There is no such upload job here.")
+    response = jsonify({**found.to_dict(), "url": job_target(found)})
+    response.cache_control.no_store = True
     return response

@@ -1,12 +1,24 @@
-"""HTML pages: the map, the article list, an article with its map, the add form."""
+"""HTML pages: the map, the article list, an article with its map, the add form and the
+page of an upload being parsed."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlencode
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.wrappers import Response
 
 from geomap import viewport
@@ -15,8 +27,10 @@ from geomap.errors import InputError
 from geomap.filters import Filters, Histogram, histogram
 from geomap.mapview import LABELS, MapOptions, MapUrls, build_map, render_parts, store_map
 from geomap.models import Article, Resolution
-from geomap.store import Store, ingest
-from geomap.web import get_store, parse_articles
+from geomap.store import Store
+from geomap.web import get_store
+from geomap.web.caching import conditional, etag, visitor
+from geomap.web.jobs import Job, JobQueue, QueueFull
 
 bp = Blueprint("pages", __name__)
 
@@ -52,10 +66,56 @@ def _tiles() -> str | None:
     return str(tiles) if tiles else None
 
 
-@bp.get("/")
-def index() -> str:
-    from flask import current_app
+@dataclass(frozen=True)
+class MapPage:
+    """What the map page shows for one selection, kept until the store changes."""
 
+    parts: dict[str, Any]
+    counts: dict[str, int]
+    panel: FilterPanel
+    has_places: bool
+    label: str
+    viewport: bool  # the map loads its views from the server
+
+
+def page_settings() -> tuple[Any, ...]:
+    """The app settings the map page depends on, besides the store and the query."""
+    config = current_app.config
+    return (config.get("TILES"), config["MAP_PAGE_PLACES"], config.get("EDITING", True))
+
+
+@bp.get("/")
+def index() -> Response:
+    """The map; revalidated by ETag and built once per store revision and selection."""
+    stamp = get_store().change_stamp()
+    settings = page_settings()
+    who = visitor()
+
+    def respond(page: MapPage) -> Response:
+        if page.viewport:
+            viewport.warm(get_store().url)  # the world views, computed while the page travels
+        html = render_template(
+            "map.html",
+            parts=page.parts,
+            counts=page.counts,
+            panel=page.panel,
+            has_places=page.has_places,
+            label=page.label,
+            max_article_menu=MAX_ARTICLE_MENU,
+        )
+        return make_response(html)
+
+    return conditional(
+        stamp,
+        ("index", request.query_string, settings),
+        lambda s: etag("index", s, request.query_string, settings, who),
+        map_page,
+        respond,
+        per_visitor=True,
+    )
+
+
+def map_page() -> MapPage:
     store = get_store()
     filters = Filters.from_args(request.args)
     label = request.args.get("label") or "gazetteer"
@@ -71,7 +131,6 @@ def index() -> str:
     limit = current_app.config["MAP_PAGE_PLACES"]
     if counts["places"] > limit and (not filters or store.count_places(filters) > limit):
         # too many places for one page: the map loads each view's from the server
-        viewport.warm(store.url)  # the world views, computed while the page travels
         options.viewport = {
             "url": url_for("api.places_geojson"),
             "search": url_for("api.places_search"),
@@ -82,14 +141,8 @@ def index() -> str:
         options.shown = counts["places"]
     else:
         parts = render_parts(store_map(store, map_urls(), options))
-    return render_template(
-        "map.html",
-        parts=parts,
-        counts=counts,
-        panel=filter_panel(filters),
-        has_places=options.shown > 0,
-        label=label,
-        max_article_menu=MAX_ARTICLE_MENU,
+    return MapPage(
+        parts, counts, filter_panel(filters), options.shown > 0, label, bool(options.viewport)
     )
 
 
@@ -213,23 +266,63 @@ def segments(article: Article, resolutions: list[Resolution]) -> list[Segment]:
     return out
 
 
+@dataclass(frozen=True)
+class ArticlePage:
+    """What an article's page shows, kept until the article's decisions change."""
+
+    article: Article
+    segments: list[Segment]
+    places: list[Any]
+    unresolved: list[Resolution]
+    source_url: str | None
+    parts: dict[str, Any]
+
+
 @bp.get("/articles/<path:article_id>")
-def article(article_id: str) -> str:
+def article(article_id: str) -> Response:
+    """An article beside its map; built once per change of the article (its folium map
+    costs tens of milliseconds) and revalidated by ETag."""
     store = get_store()
-    found = store.article(article_id)
-    if found is None:
+    stamp = store.article_stamp(article_id)
+    if stamp is None:
         abort(404, description=f"There is no article {article_id!r} in the store.")
-    resolutions = store.resolutions(article_id)
-    options = MapOptions(tiles=_tiles(), article=article_id)
-    parts = render_parts(store_map(store, map_urls(), options))
-    return render_template(
-        "article.html",
-        article=found,
-        segments=segments(found, resolutions),
-        places=store.places(article=article_id),
-        unresolved=[r for r in resolutions if r.place is None],
-        source_url=found.url if (found.url or "").startswith(("https://", "http://")) else None,
-        parts=parts,
+    settings = page_settings()
+    who = visitor()
+
+    def build() -> ArticlePage:
+        found = store.article(article_id)
+        if found is None:  # deleted since the stamp was read
+            abort(404, description=f"There is no article {article_id!r} in the store.")
+        resolutions = store.resolutions(article_id)
+        options = MapOptions(tiles=_tiles(), article=article_id)
+        return ArticlePage(
+            article=found,
+            segments=segments(found, resolutions),
+            places=store.places(article=article_id),
+            unresolved=[r for r in resolutions if r.place is None],
+            source_url=found.url if (found.url or "").startswith(("https://", "http://")) else None,
+            parts=render_parts(store_map(store, map_urls(), options)),
+        )
+
+    def respond(page: ArticlePage) -> Response:
+        html = render_template(
+            "article.html",
+            article=page.article,
+            segments=page.segments,
+            places=page.places,
+            unresolved=page.unresolved,
+            source_url=page.source_url,
+            parts=page.parts,
+        )
+        return make_response(html)
+
+    return conditional(
+        stamp,
+        ("article", article_id, settings),
+        lambda s: etag("article", article_id, s, settings, who),
+        build,
+        respond,
+        per_visitor=True,
     )
 
 
@@ -253,7 +346,8 @@ def unclaimed_ids(store: Store, new: list[Article]) -> tuple[list[Article], list
     browser send one): an id the store holds with other content is changed to the first
     free ``<id>-2``, ``<id>-3``... (or the one holding this very content), with a notice
     saying so. The same id with the same content is left alone: ingest skips it. Replacing
-    an article stays the CLI's ``geomap ingest``."""
+    an article stays the CLI's ``geomap ingest``. Called by the upload jobs' one thread
+    just before it stores, so two queued uploads with one id cannot both take it."""
     out: list[Article] = []
     notices: list[str] = []
     taken: set[str] = set()
@@ -280,8 +374,15 @@ def unclaimed_ids(store: Store, new: list[Article]) -> tuple[list[Article], list
     return out, notices
 
 
+def jobs() -> JobQueue:
+    queue: JobQueue = current_app.extensions["geomap"]["jobs"]
+    return queue
+
+
 @bp.route("/add", methods=["GET", "POST"])
 def add() -> str | Response | tuple[str, int]:
+    """Read and check the input here; parse it on the upload thread (geomap.web.jobs) and
+    send the browser to the job's page."""
     if request.method == "GET":
         return render_template("add.html", error=None, text="", title="")
     text = request.form.get("text", "")
@@ -298,14 +399,45 @@ def add() -> str | Response | tuple[str, int]:
             raise InputError(f"paste an article's text or choose a file ({UPLOAD_TYPES})")
     except InputError as exc:
         return render_template("add.html", error=str(exc), text=text, title=title), 400
-    new, notices = unclaimed_ids(get_store(), new)
-    for notice in notices:
-        flash(notice)
-    report = ingest(get_store(), parse_articles, new)
-    if report.errors and not report.statuses:
-        return render_template(
-            "add.html", error="; ".join(report.errors), text=text, title=title
-        ), 400
-    if len(new) == 1:
-        return redirect(url_for("pages.article", article_id=new[0].id), code=303)
-    return redirect(url_for("pages.articles"), code=303)
+    try:
+        job = jobs().submit(new)
+    except QueueFull as exc:
+        error = f"The server is busy: {exc}."
+        busy = make_response(render_template("add.html", error=error, text=text, title=title), 503)
+        busy.headers["Retry-After"] = "30"
+        return busy
+    return redirect(url_for("pages.job", job_id=job.id), code=303)
+
+
+JOB_REFRESH_SECONDS = 1
+
+
+def job_target(job: Job) -> str | None:
+    """Where a finished upload is shown: its article, or the list when it held several."""
+    if not job.stored:
+        return None
+    if job.total == 1 and len(job.stored) == 1:
+        return url_for("pages.article", article_id=job.stored[0])
+    return url_for("pages.articles")
+
+
+@bp.get("/jobs/<job_id>")
+def job(job_id: str) -> Response:
+    """An upload's progress; once it is stored without errors, its article page."""
+    found = jobs().get(job_id)
+    if found is None:
+        abort(
+            404,
+            description="There is no such upload job here (jobs are kept in the server's "
+            "memory and forgotten when it restarts).",
+        )
+    target = job_target(found)
+    if found.state == "done" and not found.errors and target is not None:
+        for notice in found.notices:  # shown on the article's page
+            flash(notice)
+        response = redirect(target, code=303)
+    else:
+        html = render_template("job.html", job=found, target=target, refresh=JOB_REFRESH_SECONDS)
+        response = make_response(html)
+    response.cache_control.no_store = True
+    return response
