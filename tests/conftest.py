@@ -268,25 +268,24 @@ def basemap_dir(tmp_path_factory: _pytest.TempPathFactory) -> _Path:
     return tmp_path_factory.mktemp("basemap")
 
 
-@_pytest.fixture
-def app(tmp_path, seed_result, basemap_dir):
-    """A flaskr-style app over a real temporary store holding the hand-built seed."""
+def seed_app(db: _Path, seed_result, basemap_dir: _Path, engine: _Any, **config: _Any):
+    """An app over a new store at ``db`` holding the hand-built seed, parsing with
+    ``engine``, offline base layer; ``config`` adds to or overrides the app's settings."""
     from geomap.store import Store
     from geomap.web import create_app
 
-    db = tmp_path / "web.db"
     with Store(db) as store:
         store.save(seed_result)
+    settings = {"TESTING": True, "DATABASE": str(db), "TILES": None,
+                "BASEMAP_DIR": str(basemap_dir), "ENGINE": lambda: engine}  # fmt: skip
+    return create_app({**settings, **config})
+
+
+@_pytest.fixture
+def app(tmp_path, seed_result, basemap_dir):
+    """A flaskr-style app over a real temporary store holding the hand-built seed."""
     fake = FakeEngine()
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(db),
-            "TILES": None,
-            "BASEMAP_DIR": str(basemap_dir),
-            "ENGINE": lambda: fake,
-        }
-    )
+    app = seed_app(tmp_path / "web.db", seed_result, basemap_dir, fake)
     app.config["FAKE_ENGINE"] = fake
     return app
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import FakeEngine, guarded_page
+from conftest import FakeEngine, guarded_page, seed_app
 
 CHROMIUM = Path("/usr/bin/chromium")
 
@@ -27,22 +27,9 @@ def recorded(tmp_path, seed_result, basemap_dir):
     """The app over the seed on waitress, recording the status of each request it answers."""
     from flask import request
 
-    from geomap.store import Store
-    from geomap.web import create_app
     from geomap.web.server import make_server
 
-    db = tmp_path / "b.db"
-    with Store(db) as store:
-        store.save(seed_result)
-    engine = FakeEngine()
-    app = create_app(
-        {
-            "DATABASE": str(db),
-            "TILES": None,
-            "BASEMAP_DIR": str(basemap_dir),
-            "ENGINE": lambda: engine,
-        }
-    )
+    app = seed_app(tmp_path / "b.db", seed_result, basemap_dir, FakeEngine(), TESTING=False)
     statuses: list[tuple[str, int]] = []
 
     @app.after_request

@@ -20,7 +20,14 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
-from conftest import SAMPLE_PLACES, FakeEngine, build_result, csrf_token, finish_upload
+from conftest import (
+    SAMPLE_PLACES,
+    FakeEngine,
+    build_result,
+    csrf_token,
+    finish_upload,
+    seed_app,
+)
 
 from geomap.errors import GeocodingError
 from geomap.models import Article, Place, Resolution
@@ -181,22 +188,9 @@ def test_unknown_jobs_are_404(client):
 def test_a_full_queue_refuses_with_503_and_keeps_the_text(
     tmp_path, seed_result, basemap_dir, limit
 ):
-    from geomap.web import create_app
-
     db = tmp_path / "q.db"
-    with Store(db) as store:
-        store.save(seed_result)
     engine = GatedEngine()
-    app = create_app(
-        {
-            "TESTING": True,
-            "DATABASE": str(db),
-            "TILES": None,
-            "BASEMAP_DIR": str(basemap_dir),
-            "ENGINE": lambda: engine,
-            **limit,
-        }
-    )
+    app = seed_app(db, seed_result, basemap_dir, engine, **limit)
     client = app.test_client()
     token = csrf_token(client)
     first = client.post("/add", data={"text": "First in Baku.", "csrf_token": token})
