@@ -211,7 +211,7 @@ def serve(
     from geomap.cli import settings_from
     from geomap.errors import InputError
     from geomap.mapview import tile_layer
-    from geomap.web import create_app
+    from geomap.web import create_app, warm_map
 
     settings = settings_from(ctx, db=db, tiles=tiles, **flags)
     if settings.tiles:
@@ -262,6 +262,7 @@ def serve(
             "TRUSTED_HOSTS": serve_hosts(host, trusted_host, settings.trusted_hosts),
         }
     )
+    warm_map(app)  # a big store's world map views, computed while the server starts
     run_server(app, host, port, threads=threads, debug=debug, db_url=settings.db_url)
 
 

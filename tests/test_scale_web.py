@@ -304,6 +304,23 @@ def test_the_viewport_map_page_computes_the_world_views_before_they_are_asked(fi
     assert viewport.kept_zooms(filled["url"]) == list(range(viewport.WORLD_ZOOM + 1))
 
 
+def test_serve_computes_a_big_stores_world_views_before_the_first_request(
+    filled, tmp_path, seed_result, basemap_dir
+):
+    from geomap.web import warm_map
+
+    app = create_app({"DATABASE": filled["url"], "TILES": None, "MAP_PAGE_PLACES": 100})
+    thread = warm_map(app)
+    assert thread is not None
+    thread.join(timeout=60)
+    assert viewport.kept_zooms(filled["url"]) == list(range(viewport.WORLD_ZOOM + 1))
+    small = tmp_path / "small.db"
+    with Store.open(small) as store:  # the seed alone: the map page embeds its places
+        store.save(seed_result)
+    assert warm_map(create_app({"DATABASE": str(small), "TILES": None})) is None
+    assert viewport.kept_zooms(str(small)) == []
+
+
 def test_world_views_are_cached_until_the_store_changes(filled):
     client = filled["client"]
     first = view(client, "-180,-85,180,85", 3)

@@ -81,6 +81,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
+def warm_map(app: Flask) -> Any:
+    """When the app's store is big enough for the viewport map, start computing its world
+    views in the background (``geomap serve`` calls this before it listens), so that even
+    the first map view after a start answers from memory. Returns the thread, or None."""
+    from geomap import viewport
+
+    url = app.config["DATABASE"]
+    with Store.open(url) as store:
+        if store.count_places() <= app.config["MAP_PAGE_PLACES"]:
+            return None
+    return viewport.warm(str(url))
+
+
 def get_store() -> Store:
     """One store connection per request, closed when the request ends."""
     if "store" not in g:
