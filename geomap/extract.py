@@ -10,6 +10,7 @@ knows the name.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -310,8 +311,10 @@ def _person_or_unit(text: str, s: int, e: int) -> bool:
     return bool(_TITLE.search(text[max(0, s - 40) : s]) or _NOT_PLACE_AFTER.match(text, e))
 
 
+@functools.lru_cache(maxsize=65_536)
 def word_frequency(name: str) -> float:
-    """wordfreq's Zipf frequency of a one-word name as an everyday English word (0 if rare)."""
+    """wordfreq's Zipf frequency of a one-word name as an everyday English word (0 if rare);
+    cached, as an article asks about its capitalised words again and again."""
     from wordfreq import zipf_frequency
 
     return 0.0 if " " in name else zipf_frequency(name.lower(), "en")
@@ -481,28 +484,41 @@ def spacy_batches(texts: list[str]) -> Iterator[list[str]]:
         yield batch
 
 
-def _proper_runs(doc: Any) -> list[tuple[int, int]]:
+Token = tuple[int, int, bool]  # start, length, whether the tagger calls it a proper noun
+
+
+def token_table(doc: Any) -> list[Token]:
+    """Each token's start, length and proper-noun tag, read from spaCy's arrays in one call:
+    making a Token object per word cost more than all the judging that uses them."""
+    from spacy.attrs import IDX, LENGTH, TAG
+
+    strings = doc.vocab.strings
+    proper = {strings["NNP"], strings["NNPS"]}
+    return [(i, n, t in proper) for i, n, t in doc.to_array([IDX, LENGTH, TAG]).tolist()]
+
+
+def _proper_runs(text: str, tokens: list[Token]) -> list[tuple[int, int]]:
     """Character spans of consecutive proper nouns ("Chasiv Yar", "Deir el-Balah")."""
     runs: list[tuple[int, int]] = []
     start = end = -1
-    text = doc.text  # (spaCy joins its tokens anew each time it is asked)
-    for t in doc:
-        word = t.tag_ in ("NNP", "NNPS") and t.text[:1].isalpha()
+    for idx, length, tagged in tokens:
+        word = tagged and text[idx].isalpha()
+        mark = length == 1 and text[idx] in "-'’"
         joined = start >= 0 and (
-            (t.idx == end + 1 and text[end] == " ")
-            or (t.idx == end and t.text in ("-", "'", "’"))
-            or (t.idx == end and text[end - 1] in "-'’")
+            (idx == end + 1 and text[end] == " ")
+            or (idx == end and mark)
+            or (idx == end and text[end - 1] in "-'’")
         )
-        if (word or (joined and t.text in ("-", "'", "’"))) and (start < 0 or joined):
+        if (word or (joined and mark)) and (start < 0 or joined):
             if start < 0:
-                start = t.idx
-            end = t.idx + len(t.text)
+                start = idx
+            end = idx + length
             continue
         if start >= 0:
             runs.append((start, end))
         start = end = -1
         if word:
-            start, end = t.idx, t.idx + len(t.text)
+            start, end = idx, idx + length
     if start >= 0:
         runs.append((start, end))
     return [(s, e) for s, e in runs if text[e - 1] not in "-'’"]
@@ -603,12 +619,13 @@ class MentionFinder:
         )
         found: list[list[Mention]] = [[] for _ in articles]
         for (i, offset, txt), doc in zip(pieces, docs, strict=True):
+            tokens = token_table(doc)
             # token start -> whether the tagger calls it a proper noun (all the judge needs)
-            proper = {t.idx: t.tag_ in ("NNP", "NNPS") for t in doc}
+            proper = {idx: tagged for idx, _n, tagged in tokens}
             ents = [part for e in doc.ents for part in _split_at_paragraphs(txt, e)]
             sents = [(sent.start_char, sent.end_char) for sent in doc.sents]
             piece = Article(id=articles[i].id, text=txt)
-            for m in self._judge(piece, proper, ents, sents, _proper_runs(doc)):
+            for m in self._judge(piece, proper, ents, sents, _proper_runs(txt, tokens)):
                 found[i].append(
                     m if not offset else replace(m, start=m.start + offset, end=m.end + offset)
                 )
