@@ -212,7 +212,8 @@ def bench_store_writes(pg: Postgres, work: Path) -> dict[str, Any]:
 def synthetic_rows(n_mentions: int, n_places: int, per_article: int = 10):
     """Places: points spread like news places (clustered around 300 'cities'), plus 200
     rectangles (regions); mentions: ``per_article`` per article, places drawn Zipf-like."""
-    from geomap.store import _dumps, display_geometry, geometry_bounds
+    from geomap.models import geometry_bounds
+    from geomap.store import _dumps, display_geometry
 
     rng = random.Random(7)
     centres = [(rng.uniform(-170, 170), rng.uniform(-55, 70)) for _ in range(300)]

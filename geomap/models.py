@@ -12,6 +12,28 @@ from typing import Any
 Geometry = dict[str, Any]
 
 
+def geometry_bounds(geometry: Geometry) -> tuple[float, float, float, float] | None:
+    """(west, south, east, north) of a GeoJSON geometry, or None when it has no coordinates."""
+    xs: list[float] = []
+    ys: list[float] = []
+    stack = [geometry.get("coordinates")]
+    while stack:
+        item = stack.pop()
+        if not item:
+            continue
+        if isinstance(item[0], int | float):
+            xs.append(float(item[0]))
+            ys.append(float(item[1]))
+        else:
+            stack.extend(item)
+    for part in geometry.get("geometries") or ():
+        box = geometry_bounds(part)
+        if box:
+            xs += [box[0], box[2]]
+            ys += [box[1], box[3]]
+    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
+
+
 @dataclass(frozen=True)
 class Article:
     """One news article. ``text`` is the body: offsets index into it."""

@@ -19,7 +19,15 @@ from typing import Any
 
 from geomap.extract import CUE, LISTED, POSSIBLE, REGION_HINT, name_variants
 from geomap.gazetteer.base import haversine_km, normalize
-from geomap.models import Candidate, Focus, FocusArea, Mention, Place, Resolution
+from geomap.models import (
+    Candidate,
+    Focus,
+    FocusArea,
+    Mention,
+    Place,
+    Resolution,
+    geometry_bounds,
+)
 
 KIND_PRIOR = {
     "country": 4.0,
@@ -597,6 +605,24 @@ def article_focus(resolutions: Sequence[Resolution], *, frame: bool = True) -> F
     return Focus(areas, regions_out, _focus_bbox(placed, areas) if frame else None)
 
 
+_BOUNDS: dict[str, tuple[float, float, float, float] | None] = {}
+
+
+def place_bounds(place: Place) -> tuple[float, float, float, float] | None:
+    """A place's (west, south, east, north), kept per place id: a country's outline has
+    thousands of points and every article naming it asks (an id always has one geometry)."""
+    if place.id in _BOUNDS:
+        return _BOUNDS[place.id]
+    try:
+        box = geometry_bounds(place.geometry)
+    except (TypeError, ValueError, IndexError, AttributeError):
+        box = None
+    if len(_BOUNDS) >= 100_000:
+        _BOUNDS.clear()
+    _BOUNDS[place.id] = box
+    return box
+
+
 def _focus_bbox(
     placed: Sequence[Resolution], areas: tuple[FocusArea, ...]
 ) -> tuple[float, float, float, float] | None:
@@ -604,8 +630,6 @@ def _focus_bbox(
     when it is small enough to read (Armenia) and by the places named in them otherwise."""
     if not areas:
         return None
-    from shapely.geometry import shape
-
     framed = {a.id for a in areas if a.weight >= FRAME_SHARE * areas[0].weight}
     bounds: list[tuple[float, float, float, float]] = []
     outlines: dict[str, tuple[float, float, float, float]] = {}
@@ -613,9 +637,8 @@ def _focus_bbox(
         p = r.place
         if p is None or p.country not in framed or p.kind in FOCUS_KIND_WEIGHT:
             continue
-        try:
-            b = shape(p.geometry).bounds
-        except (ValueError, TypeError, AttributeError, KeyError):
+        b = place_bounds(p)
+        if b is None:
             continue
         if p.kind == "country":
             outlines[p.country] = b

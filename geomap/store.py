@@ -32,7 +32,16 @@ from geomap.corrections import Correction
 from geomap.errors import GeomapError, StoreError
 from geomap.export import feature_collection
 from geomap.filters import Filters, feed_of
-from geomap.models import Article, Focus, Geometry, Mention, ParseResult, Place, Resolution
+from geomap.models import (
+    Article,
+    Focus,
+    Geometry,
+    Mention,
+    ParseResult,
+    Place,
+    Resolution,
+    geometry_bounds,
+)
 from geomap.resolve import article_focus
 
 if TYPE_CHECKING:
@@ -57,28 +66,6 @@ def _add_display_geometry(conn: Connection) -> None:
                 pid,
             ),
         )
-
-
-def geometry_bounds(geometry: Geometry) -> tuple[float, float, float, float] | None:
-    """(west, south, east, north) of a GeoJSON geometry, or None when it has no coordinates."""
-    xs: list[float] = []
-    ys: list[float] = []
-    stack = [geometry.get("coordinates")]
-    while stack:
-        item = stack.pop()
-        if not item:
-            continue
-        if isinstance(item[0], int | float):
-            xs.append(float(item[0]))
-            ys.append(float(item[1]))
-        else:
-            stack.extend(item)
-    for part in geometry.get("geometries") or ():
-        box = geometry_bounds(part)
-        if box:
-            xs += [box[0], box[2]]
-            ys += [box[1], box[3]]
-    return (min(xs), min(ys), max(xs), max(ys)) if xs else None
 
 
 def _add_bounds(conn: Connection) -> None:

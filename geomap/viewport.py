@@ -21,8 +21,8 @@ from typing import Any
 from geomap.errors import GeomapError, InputError
 from geomap.filters import Filters
 from geomap.mapview import layer_kind
-from geomap.models import Geometry
-from geomap.store import PlaceSummary, Store, geometry_bounds, round_coords
+from geomap.models import Geometry, geometry_bounds
+from geomap.store import PlaceSummary, Store, round_coords
 
 Box = tuple[float, float, float, float]
 CELL_PX = 64  # grid square, in screen pixels
