@@ -266,6 +266,23 @@ def serve(
     run_server(app, host, port, threads=threads, debug=debug, db_url=settings.db_url)
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM (systemd, docker stop, kill) stop the server, even when it was
+    started from a shell or a process that ignores SIGINT (``geomap serve &`` in a script):
+    Python only turns SIGINT into KeyboardInterrupt when it was not ignored at start."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def run_server(app: Any, host: str, port: int, *, threads: int, debug: bool, db_url: str) -> None:
     """Serve ``app`` until Ctrl-C: waitress (geomap.web.server) with ``threads`` request
     threads, or Flask's development server with ``debug``. Then the upload jobs stop."""
@@ -276,6 +293,7 @@ def run_server(app: Any, host: str, port: int, *, threads: int, debug: bool, db_
         shown = f"[{host}]" if ":" in host else host
         click.echo(f"geomap: serving {redact(db_url)} on http://{shown}:{bound}/ (Ctrl-C stops)")
 
+    _stop_on_signals()
     try:
         if debug:
             announce(port)
