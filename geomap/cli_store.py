@@ -368,7 +368,7 @@ def export(
         }
     )
     settings = settings_from(ctx, db=db)
-    if not settings.db_url.startswith("postgres") and not settings.db_path.exists():
+    if not Store.exists(settings.db_url):
         raise InputError(f"{settings.db_path}: no such store; run geomap ingest first")
     if fmt == "gpkg" and output == "-":
         raise InputError("a GeoPackage is a database file: give it a name with -o FILE.gpkg")

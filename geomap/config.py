@@ -14,6 +14,7 @@ from typing import Any
 
 from platformdirs import user_data_dir
 
+from geomap.backends import is_postgres_url
 from geomap.errors import ConfigError, DataMissingError
 
 GEOCODERS = ("none", "nominatim", "photon")
@@ -92,7 +93,7 @@ class Settings:
     @property
     def db_url(self) -> str:
         """What :meth:`geomap.store.Store.open` takes: a postgresql:// URL or the SQLite path."""
-        if self.db and str(self.db).startswith(("postgresql://", "postgres://")):
+        if self.db and is_postgres_url(self.db):
             return str(self.db)
         return str(self.db_path)
 
@@ -122,7 +123,7 @@ def _coerce(name: str, value: Any, origin: str) -> Any:
     if value is None:
         return None
     try:
-        if name == "db" and str(value).startswith(("postgresql://", "postgres://")):
+        if name == "db" and is_postgres_url(value):
             return str(value)  # a URL, which Path would mangle
         if isinstance(value, list | tuple):  # a TOML list of names
             value = ",".join(str(v) for v in value)

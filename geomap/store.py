@@ -340,7 +340,7 @@ class Store:
         a database its server keeps (opening fails clearly if it does not); an SQLite store
         is a file."""
         url = str(url_or_path)
-        return url.startswith(("postgresql://", "postgres://", ":memory:")) or Path(url).exists()
+        return is_postgres_url(url) or url == ":memory:" or Path(url).exists()
 
     @property
     def dialect(self) -> str:
